@@ -1,0 +1,46 @@
+# Two entry points: `make run` (the main job on the default data) and `make test`.
+# Both create the virtual environment in .venv when it is missing.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The snapshot directory: BAYESGROWTH_DATA if set, else the shared checkout beside this one when it
+# exists, else empty (the package then fetches the pinned files into its user cache).
+SHARED_SNAPSHOT := ../shared/data/hf-paper-2025-02-18
+DATA ?= $(or $(BAYESGROWTH_DATA),$(wildcard $(SHARED_SNAPSHOT)))
+export BAYESGROWTH_DATA := $(DATA)
+export MPLBACKEND := Agg
+
+.PHONY: run test env clean-env
+
+# Finds a Python >= 3.12 by running candidates: $PYTHON first, then versioned names, then pyenv
+# versions (a pyenv shim only runs with PYENV_VERSION set).
+define FIND_PYTHON
+ok() { "$$@" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 python; do \
+  if ok $$c; then echo "$$c"; exit 0; fi; \
+done; \
+for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.|$$)' | sort -rV); do \
+  for c in python$${v%.*} python3; do \
+    if ok env PYENV_VERSION=$$v $$c; then echo "env PYENV_VERSION=$$v $$c"; exit 0; fi; \
+  done; \
+done; \
+echo "no Python >= 3.12 found: set PYTHON=/path/to/python3.12" >&2; exit 1
+endef
+
+$(BIN)/.installed: pyproject.toml
+	@py="$$($(FIND_PYTHON))" || exit 1; \
+	echo "creating $(VENV) with $$py"; \
+	$$py -m venv $(VENV) && \
+	$(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --quiet -e '.[dev]' && touch $@
+
+env: $(BIN)/.installed
+
+run: env
+	$(BIN)/bayesgrowth run --out results/latest
+
+test: env
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest
+
+clean-env:
+	rm -rf $(VENV)

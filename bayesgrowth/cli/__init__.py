@@ -1,0 +1,41 @@
+"""Command-line interface: ``bayesgrowth --help``. Each sub-module registers its commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bayesgrowth.errors import BayesGrowthError
+
+app = typer.Typer(
+    help="Forecast fine-tune and download growth of open-weight models on Hugging Face.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+from bayesgrowth.cli import data_cmd  # noqa: E402  (modules register commands on `app`)
+
+data_cmd.register(app)
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected errors into one clear line and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except BayesGrowthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

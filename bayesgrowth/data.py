@@ -1,0 +1,444 @@
+"""Read the snapshot's two CSV layouts into one validated :class:`~bayesgrowth.panel.Panel`.
+
+Layouts (see ``PROVENANCE.md`` of the snapshot)
+------------------------------------------------
+``finetune/ORG.csv``
+    ``model, 0-month .. K-month, created_at`` plus, optionally, the authors' own fit columns
+    (``lambda_i, mu_i, sigma_i, approx_condition, approx_cond_label``) and bookkeeping columns
+    (``base_model, company, sort_key``). Month ``k`` ends at ``created_at + k`` calendar months.
+``download/ORG.csv``
+    ``model``, one column per calendar day (``YYYY-MM-DD[ 00:00:00]``), ``created_at``.
+
+Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
+-------------------------------------------------------------------
+* An empty cell means "not observed": after a fine-tune series' last month, before a download
+  series was first recorded, or a day the recorder missed. Gaps inside a series are counted.
+* A last fine-tune month that had not ended by the data date is kept, flagged ``partial``, with
+  ``t_exact`` the fraction of the month elapsed, so a model can use the count at the right time.
+* Download days before the creation date are dropped (counted). Where such days carry non-zero
+  counts, the stated ``created_at`` is later than the real release: the series is marked
+  ``left_censored`` and models condition on its first count rather than explain it. A series first
+  recorded two or more days after release is left-censored too.
+* Everything else that is wrong is an error naming file, line, model and column: non-numeric,
+  negative, fractional or non-finite counts, a non-zero count at month 0, a decreasing series, a
+  missing or unparseable ``created_at``, one after the data date, a duplicate model id, a header
+  with unknown or missing columns, an empty file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bayesgrowth.errors import DataError
+from bayesgrowth.panel import LoadReport, Panel, add_months, to_utc
+from bayesgrowth.snapshot import resolve_data_dir
+
+FINETUNE_DIR, DOWNLOAD_DIR = "finetune", "download"
+PAPER_FIT_COLUMNS = ["lambda_i", "mu_i", "sigma_i", "approx_condition", "approx_cond_label"]
+_FINETUNE_EXTRA = {*PAPER_FIT_COLUMNS, "base_model", "company", "sort_key"}
+_MONTH = re.compile(r"^(\d+)-month$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$")
+_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
+
+
+def load_panel(
+    data: str | Path | None = None,
+    *,
+    metrics: tuple[str, ...] = ("finetunes", "downloads"),
+    data_date: pd.Timestamp | str | None = None,
+) -> Panel:
+    """Read and validate every series in a data directory.
+
+    Parameters
+    ----------
+    data
+        Directory holding ``finetune/`` and/or ``download/``. ``None`` uses ``BAYESGROWTH_DATA``,
+        else the pinned snapshot in the user cache (fetched and checked on first use). A
+        ``SHA256SUMS`` file in the directory is verified first.
+    metrics
+        Which series kinds to read.
+    data_date
+        The date the data describe. Default: the last download day in the directory, else a
+        ``YYYY-MM-DD`` ending the directory name, else today (UTC).
+
+    Returns
+    -------
+    Panel
+        The validated panel, with :attr:`Panel.report` listing what was found and done.
+
+    Raises
+    ------
+    DataError
+        For any invalid input, naming file, line, model and column.
+    """
+    root = resolve_data_dir(data)
+    files = {
+        "finetunes": sorted((root / FINETUNE_DIR).glob("*.csv")) if "finetunes" in metrics else [],
+        "downloads": sorted((root / DOWNLOAD_DIR).glob("*.csv")) if "downloads" in metrics else [],
+    }
+    if not any(files.values()):
+        raise DataError(
+            f"no CSV files under {root}/{FINETUNE_DIR} or {root}/{DOWNLOAD_DIR}: "
+            "point --data (or BAYESGROWTH_DATA) at a snapshot directory"
+        )
+    raw = {metric: [_read_csv(f) for f in fs] for metric, fs in files.items()}
+    date = _data_date(root, raw["downloads"], data_date)
+    report = LoadReport()
+    obs, series, fits = [], [], []
+    for frame in raw["finetunes"]:
+        o, s, f = _finetune_file(frame, date, report)
+        obs.append(o), series.append(s), fits.append(f)
+    for frame in raw["downloads"]:
+        o, s = _download_file(frame, date, report)
+        obs.append(o), series.append(s)
+    series_all = pd.concat(series, ignore_index=True)
+    _no_duplicates(series_all)
+    for metric in metrics:
+        report.add(f"{metric}.files", len(files[metric]))
+        report.add(f"{metric}.series", int((series_all["metric"] == metric).sum()))
+    fits = [f for f in fits if not f.empty]
+    return Panel(
+        observations=pd.concat(obs, ignore_index=True),
+        series=series_all,
+        data_date=date,
+        paper_fits=pd.concat(fits, ignore_index=True) if fits else pd.DataFrame(),
+        report=report,
+        source=str(root),
+    )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty (no header)", file=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
+    if frame.empty:
+        raise DataError("the file has a header but no rows", file=str(path))
+    if frame.columns[0] != "model":
+        raise DataError(
+            f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path)
+        )
+    frame.attrs["path"] = str(path)
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
+    return frame
+
+
+def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp:
+    if given is not None:
+        return to_utc(given).normalize()
+    days = [pd.Timestamp(c) for f in downloads for c in f.columns if _DAY.match(c)]
+    if days:
+        return to_utc(max(days))
+    named = _DATE_IN_NAME.search(root.resolve().name)
+    if named:
+        return to_utc(named.group(1))
+    return pd.Timestamp.now(tz="UTC").normalize()
+
+
+def _counts(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The count cells as float (NaN = empty), with errors naming the first bad cell."""
+    cells = frame[columns]
+    flat = pd.Series(cells.to_numpy(dtype=object).ravel())
+    values = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=float).reshape(cells.shape)
+    blank = (flat == "").to_numpy().reshape(cells.shape)
+    problems = [
+        (~blank & np.isnan(values), "is not a number"),
+        (np.isinf(values), "is not finite"),
+        (values < 0, "is negative"),
+        (np.isfinite(values) & (values != np.round(values)), "is not a whole number"),
+    ]
+    for mask, what in problems:
+        if mask.any():
+            i, j = np.argwhere(mask)[0]
+            _fail(frame, i, columns[j], f"count {cells.iat[i, j]!r} {what}")
+    return values
+
+
+def _fail(frame: pd.DataFrame, i: int, column: str | None, message: str):
+    raise DataError(
+        message,
+        file=frame.attrs["path"],
+        row=int(frame.index[i]),
+        model=frame["model"].iat[i],
+        column=column,
+    )
+
+
+def _check_header(frame: pd.DataFrame, time_columns: list[str], allowed: set[str]) -> None:
+    path = frame.attrs["path"]
+    if "created_at" not in frame.columns:
+        raise DataError("the header has no 'created_at' column", file=path)
+    if not time_columns:
+        raise DataError("the header has no count columns", file=path)
+    known = {*time_columns, *allowed, "created_at"}
+    unknown = [c for c in frame.columns[1:] if c not in known]
+    if unknown:
+        raise DataError(
+            f"unexpected column(s) in the header: {', '.join(map(repr, unknown))}", file=path
+        )
+    if frame.columns.duplicated().any():
+        raise DataError("the header repeats a column name", file=path)
+
+
+def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
+    created = pd.to_datetime(frame["created_at"], utc=True, errors="coerce", format="mixed")
+    for i in np.flatnonzero(created.isna().to_numpy()):
+        value = frame["created_at"].iat[i]
+        _fail(
+            frame,
+            i,
+            "created_at",
+            "missing created_at" if value == "" else f"unparseable created_at {value!r}",
+        )
+    late = np.flatnonzero((created > data_date + pd.Timedelta(days=1)).to_numpy())
+    if late.size:
+        _fail(
+            frame,
+            late[0],
+            "created_at",
+            f"created_at {created.iat[late[0]]} is after the data date {data_date.date()}",
+        )
+    if frame["model"].eq("").any():
+        _fail(
+            frame,
+            int(np.flatnonzero(frame["model"].eq("").to_numpy())[0]),
+            "model",
+            "empty model id",
+        )
+    dup = frame["model"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        _fail(frame, i, "model", "duplicate model id in this file")
+    return created.astype("datetime64[ns, UTC]")
+
+
+def _check_monotone(frame: pd.DataFrame, values: np.ndarray, columns: list[str]) -> None:
+    """Cumulative counts never decrease (gaps, NaN, are skipped over)."""
+    filled = pd.DataFrame(values).ffill(axis=1).to_numpy()
+    drop = np.diff(filled, axis=1) < 0
+    if drop.any():
+        i, j = np.argwhere(drop)[0]
+        _fail(
+            frame,
+            i,
+            columns[j + 1],
+            f"cumulative count decreases from {filled[i, j]:.0f} to {values[i, j + 1]:.0f}",
+        )
+
+
+def _naive(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """UTC times as a plain ``datetime64[ns]`` array (numpy has no time zones)."""
+    index = pd.DatetimeIndex(times)
+    return index.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+def _gaps(values: np.ndarray) -> int:
+    """Empty cells between a series' first and last observed cell."""
+    seen = ~np.isnan(values)
+    first = np.cumsum(seen, axis=1) > 0
+    last = np.cumsum(seen[:, ::-1], axis=1)[:, ::-1] > 0
+    return int((first & last & ~seen).sum())
+
+
+def _long(
+    frame: pd.DataFrame,
+    values: np.ndarray,
+    t: np.ndarray,
+    dates: np.ndarray,
+    metric: str,
+    org: str,
+    *,
+    t_exact: np.ndarray | None = None,
+    partial: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Wide (series x step) matrices to long rows, keeping observed cells only."""
+    i, j = np.nonzero(~np.isnan(values))
+    t_exact = t if t_exact is None else t_exact
+    return pd.DataFrame(
+        {
+            "model": frame["model"].to_numpy()[i],
+            "organization": org,
+            "metric": metric,
+            "t": t[i, j],
+            "t_exact": t_exact[i, j].astype(float),
+            "date": pd.DatetimeIndex(dates[i, j]).tz_localize("UTC"),
+            "cumulative": values[i, j].astype(np.int64),
+            "partial": False if partial is None else partial[i, j],
+        }
+    )
+
+
+def _series_table(
+    frame: pd.DataFrame, obs: pd.DataFrame, created: pd.Series, metric: str, org: str
+) -> pd.DataFrame:
+    g = obs.groupby("model", sort=False)
+    agg = g.agg(
+        first_t=("t", "min"),
+        last_t=("t", "max"),
+        n_obs=("t", "size"),
+        last_value=("cumulative", "last"),
+    )
+    table = pd.DataFrame(
+        {
+            "model": frame["model"].to_numpy(),
+            "organization": org,
+            "metric": metric,
+            "created_at": created.to_numpy(),
+            "left_censored": False,
+            "source_file": frame.attrs["path"],
+            "source_row": frame.index.to_numpy(),
+        }
+    )
+    return table.merge(agg.reset_index(), on="model", how="left")
+
+
+def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadReport):
+    path, org = frame.attrs["path"], Path(frame.attrs["path"]).stem
+    months = sorted((int(m.group(1)), c) for c in frame.columns if (m := _MONTH.match(c)))
+    columns = [c for _, c in months]
+    _check_header(frame, columns, _FINETUNE_EXTRA)
+    if [k for k, _ in months] != list(range(len(months))):
+        raise DataError(
+            f"month columns must run 0-month, 1-month, … without a break; found {columns}",
+            file=path,
+        )
+    created = _created_at(frame, data_date)
+    values = _counts(frame, columns)
+    empty = np.isnan(values).all(axis=1)
+    if empty.any():
+        _fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
+    nonzero0 = np.nan_to_num(values[:, 0]) > 0
+    if nonzero0.any():
+        _fail(
+            frame,
+            int(np.flatnonzero(nonzero0)[0]),
+            columns[0],
+            "month 0 is the creation instant: its count must be 0",
+        )
+    _check_monotone(frame, values, columns)
+
+    k = np.broadcast_to(np.arange(len(columns)), values.shape)
+    ends = np.stack([_naive(add_months(created, m)) for m in range(len(columns))], axis=1)
+    # A month that had not ended by the data date is partial: keep its count at the time elapsed.
+    late = (ends > data_date.to_datetime64()) & ~np.isnan(values)
+    starts = np.concatenate([ends[:, :1], ends[:, :-1]], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (data_date.to_datetime64() - starts) / (ends - starts)
+    early = late & (frac <= 0)
+    if early.any():
+        i, j = np.argwhere(early)[0]
+        _fail(
+            frame,
+            i,
+            columns[j],
+            f"a count for a month that begins after the data date {data_date.date()}",
+        )
+    t_exact = np.where(late, k - 1 + frac, k)
+    obs = _long(
+        frame,
+        values,
+        k,
+        np.where(late, data_date.to_datetime64(), ends),
+        "finetunes",
+        org,
+        t_exact=t_exact,
+        partial=late,
+    )
+    series = _series_table(frame, obs, created, "finetunes", org)
+
+    report.add("finetunes.never_finetuned", int((series["last_value"] == 0).sum()))
+    report.add("finetunes.only_month_0", int((series["n_obs"] == 1).sum()))
+    report.add(
+        "finetunes.partial_last_month",
+        int(late.any(axis=1).sum()),
+        "a last month not yet ended at the data date is kept as partial: its count is used at the "
+        "fraction of the month elapsed (t_exact), never as a full month",
+    )
+    report.add(
+        "finetunes.gaps",
+        _gaps(values),
+        "empty cells inside a series are unobserved steps, not zeros",
+    )
+    fits = frame[[c for c in PAPER_FIT_COLUMNS if c in frame.columns]]
+    if not fits.empty and "lambda_i" in fits:
+        fits = fits.assign(
+            **{c: pd.to_numeric(fits[c], errors="coerce") for c in ["lambda_i", "mu_i", "sigma_i"]}
+        )
+        fits.insert(0, "model", frame["model"].to_numpy())
+        fits = fits.reset_index(drop=True)
+    else:
+        fits = pd.DataFrame()
+    return obs, series, fits
+
+
+def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadReport):
+    path, org = frame.attrs["path"], Path(frame.attrs["path"]).stem
+    columns = [c for c in frame.columns if _DAY.match(c)]
+    _check_header(frame, columns, set())
+    days = pd.DatetimeIndex([pd.Timestamp(c) for c in columns]).tz_localize("UTC")
+    if not days.is_monotonic_increasing or days.has_duplicates:
+        raise DataError("day columns must be distinct and in increasing order", file=path)
+    created = _created_at(frame, data_date)
+    values = _counts(frame, columns)
+    empty = np.isnan(values).all(axis=1)
+    if empty.any():
+        _fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
+    _check_monotone(frame, values, columns)
+
+    day0 = _naive(created.dt.normalize())
+    t = ((_naive(days)[None, :] - day0[:, None]) // np.timedelta64(1, "D")).astype(np.int64)
+    before = t < 0
+    precreation = (np.nan_to_num(values) > 0) & before
+    pre_rows = precreation.any(axis=1)
+    report.add(
+        "downloads.rows_before_creation",
+        int((before & ~np.isnan(values)).sum()),
+        "download days before the stated creation date are dropped (the model did not exist yet)",
+    )
+    report.add(
+        "downloads.precreation_nonzero",
+        int(pre_rows.sum()),
+        "series with counts before their stated creation date are left-censored: created_at "
+        "is later than the real release, so models condition on the first count kept",
+    )
+    kept = np.where(before, np.nan, values)
+    gone = np.isnan(kept).all(axis=1)
+    if gone.any():
+        _fail(frame, int(np.flatnonzero(gone)[0]), None, "no count on or after created_at")
+    dates = np.broadcast_to(_naive(days), values.shape)
+    obs = _long(frame, kept, t, dates, "downloads", org)
+    series = _series_table(frame, obs, created, "downloads", org)
+    late_start = series["first_t"].to_numpy() >= 2
+    series["left_censored"] = pre_rows | late_start
+    report.add(
+        "downloads.first_recorded_after_release",
+        int((late_start & ~pre_rows).sum()),
+        "series first recorded two or more days after release are left-censored",
+    )
+    at = {d: (obs["t"] == d) for d in (0, 1)}
+    report.add("downloads.nonzero_on_creation_day", int((at[0] & (obs["cumulative"] > 0)).sum()))
+    report.add("downloads.zero_on_day_1", int((at[1] & (obs["cumulative"] == 0)).sum()))
+    report.add("downloads.zero_throughout", int((series["last_value"] == 0).sum()))
+    report.add(
+        "downloads.gaps", _gaps(kept), "empty cells inside a series are unrecorded days, not zeros"
+    )
+    return obs, series
+
+
+def _no_duplicates(series: pd.DataFrame) -> None:
+    dup = series[series.duplicated(["model", "metric"], keep=False)]
+    if not dup.empty:
+        first = dup.iloc[0]
+        other = dup[(dup["model"] == first["model"])].iloc[1]
+        raise DataError(
+            f"duplicate model id; it also appears in {other['source_file']} line {other['source_row']}",
+            file=first["source_file"],
+            row=int(first["source_row"]),
+            model=first["model"],
+        )

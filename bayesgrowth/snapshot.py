@@ -1,0 +1,133 @@
+"""Where the snapshot lives: an explicit directory, ``BAYESGROWTH_DATA``, or a checked user cache.
+
+The authors' snapshot (Bhandari, Chen & Gao 2025; MIT) is pinned by commit and by the sha256 of every
+file (``snapshot_sha256sums.txt``, a copy of the snapshot's ``SHA256SUMS``). A user with no copy gets
+the files fetched with :mod:`pooch`, which checks each hash on download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+from bayesgrowth.errors import DataError
+
+SNAPSHOT_NAME = "hf-paper-2025-02-18"
+SNAPSHOT_COMMIT = "b273a980cc7412f7f1249016006984b6db540299"
+SNAPSHOT_URL = (
+    "https://raw.githubusercontent.com/KBhandari11/ForecastHuggingFaceModels/"
+    f"{SNAPSHOT_COMMIT}/data/2025-02-18/"
+)
+ENV_DATA = "BAYESGROWTH_DATA"
+ENV_URL = "BAYESGROWTH_SNAPSHOT_URL"
+"""Overrides the base URL the pinned files are fetched from (a mirror; the tests' local server)."""
+CHECKSUMS = "SHA256SUMS"
+
+
+def pinned_files() -> dict[str, str]:
+    """The pinned snapshot files: relative path → sha256."""
+    text = resources.files("bayesgrowth").joinpath("snapshot_sha256sums.txt").read_text()
+    return parse_checksums(text)
+
+
+def parse_checksums(text: str) -> dict[str, str]:
+    """Parse ``sha256sum`` output (``HASH  PATH`` per line) into ``{path: hash}``."""
+    out = {}
+    for line in text.splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            out[name.lstrip("*").strip()] = digest.lower()
+    return out
+
+
+def sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_checksums(root: Path) -> None:
+    """Check every file a ``SHA256SUMS`` in ``root`` lists; a mismatch is an error naming the file."""
+    listing = root / CHECKSUMS
+    if not listing.is_file():
+        return
+    for name, digest in parse_checksums(listing.read_text()).items():
+        path = root / name
+        if not path.is_file():
+            raise DataError(f"listed in {CHECKSUMS} but missing", file=str(path))
+        if sha256(path) != digest:
+            raise DataError(
+                f"sha256 does not match {CHECKSUMS}: the file is corrupted or was edited; "
+                "restore the original or remove it and the SHA256SUMS file",
+                file=str(path),
+            )
+
+
+def cache_dir() -> Path:
+    """The user cache directory the pinned snapshot is fetched into."""
+    import pooch
+
+    return Path(pooch.os_cache("bayesgrowth")) / SNAPSHOT_NAME
+
+
+def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> Path:
+    """Download the pinned snapshot files (skipping those already present and intact).
+
+    Parameters
+    ----------
+    target
+        Directory to fill; default :func:`cache_dir`.
+    base_url
+        Where the files are served; default ``BAYESGROWTH_SNAPSHOT_URL`` or the pinned commit's
+        raw GitHub URL.
+
+    Returns
+    -------
+    Path
+        The directory, holding ``finetune/``, ``download/`` and a ``SHA256SUMS`` of the pinned files.
+    """
+    import pooch
+
+    target = Path(target) if target is not None else cache_dir()
+    base_url = base_url or os.environ.get(ENV_URL) or SNAPSHOT_URL
+    files = pinned_files()
+    fetcher = pooch.create(
+        path=target,
+        base_url=base_url.rstrip("/") + "/",
+        registry={name: f"sha256:{digest}" for name, digest in files.items()},
+    )
+    for name in files:
+        try:
+            fetcher.fetch(name)
+        except ValueError as exc:  # pooch raises ValueError on a hash mismatch
+            raise DataError(f"download failed its sha256 check: {exc}", file=name) from None
+        except OSError as exc:  # requests' errors derive from OSError (IOError)
+            raise DataError(
+                f"could not fetch the pinned snapshot from {base_url} ({type(exc).__name__}); "
+                f"point --data or {ENV_DATA} at a local copy",
+                file=name,
+            ) from None
+    lines = "".join(f"{digest}  {name}\n" for name, digest in files.items())
+    tmp = target / f".{CHECKSUMS}.tmp"
+    tmp.write_text(lines)
+    tmp.replace(target / CHECKSUMS)
+    return target
+
+
+def resolve_data_dir(data: str | Path | None) -> Path:
+    """The data directory to read: ``data``, else ``$BAYESGROWTH_DATA``, else the fetched cache.
+
+    The directory's ``SHA256SUMS``, when present, is verified.
+    """
+    if data is None and os.environ.get(ENV_DATA):
+        data = os.environ[ENV_DATA]
+    root = Path(data).expanduser() if data is not None else fetch_snapshot()
+    if not root.is_dir():
+        raise DataError(f"data directory {root} does not exist")
+    verify_checksums(root)
+    return root
