@@ -122,7 +122,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError("the file has a header but no rows", file=str(path))
     if frame.columns[0] != "model":
         raise DataError(
-            f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path)
+            f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path), row=1
         )
     frame.attrs["path"] = str(path)
     frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
@@ -173,17 +173,19 @@ def _fail(frame: pd.DataFrame, i: int, column: str | None, message: str):
 def _check_header(frame: pd.DataFrame, time_columns: list[str], allowed: set[str]) -> None:
     path = frame.attrs["path"]
     if "created_at" not in frame.columns:
-        raise DataError("the header has no 'created_at' column", file=path)
+        raise DataError("the header has no 'created_at' column", file=path, row=1)
     if not time_columns:
-        raise DataError("the header has no count columns", file=path)
+        raise DataError("the header has no count columns", file=path, row=1)
     known = {*time_columns, *allowed, "created_at"}
     unknown = [c for c in frame.columns[1:] if c not in known]
     if unknown:
         raise DataError(
-            f"unexpected column(s) in the header: {', '.join(map(repr, unknown))}", file=path
+            f"unexpected column(s) in the header: {', '.join(map(repr, unknown))}",
+            file=path,
+            row=1,
         )
     if frame.columns.duplicated().any():
-        raise DataError("the header repeats a column name", file=path)
+        raise DataError("the header repeats a column name", file=path, row=1)
 
 
 def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
@@ -307,6 +309,7 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
         raise DataError(
             f"month columns must run 0-month, 1-month, … without a break; found {columns}",
             file=path,
+            row=1,
         )
     created = _created_at(frame, data_date)
     values = _counts(frame, columns)
@@ -383,7 +386,7 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     _check_header(frame, columns, set())
     days = pd.DatetimeIndex([pd.Timestamp(c) for c in columns]).tz_localize("UTC")
     if not days.is_monotonic_increasing or days.has_duplicates:
-        raise DataError("day columns must be distinct and in increasing order", file=path)
+        raise DataError("day columns must be distinct and in increasing order", file=path, row=1)
     created = _created_at(frame, data_date)
     values = _counts(frame, columns)
     empty = np.isnan(values).all(axis=1)
