@@ -27,7 +27,9 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
 
 from __future__ import annotations
 
+import csv
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +122,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
     if frame.empty:
         raise DataError("the file has a header but no rows", file=str(path))
+    # pandas renames a repeated column 'x' to 'x.1', so look at the header as written
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh, skipinitialspace=True), [])
+    repeated = [name for name, n in Counter(header).items() if n > 1]
+    if repeated:
+        raise DataError(
+            f"the header repeats a column name: {', '.join(map(repr, repeated))}",
+            file=str(path),
+            row=1,
+        )
     if frame.columns[0] != "model":
         raise DataError(
             f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path), row=1
@@ -184,8 +196,6 @@ def _check_header(frame: pd.DataFrame, time_columns: list[str], allowed: set[str
             file=path,
             row=1,
         )
-    if frame.columns.duplicated().any():
-        raise DataError("the header repeats a column name", file=path, row=1)
 
 
 def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
