@@ -115,11 +115,24 @@ def load_panel(
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+        if first and not first.strip():  # pandas would skip it and misnumber every line
+            raise DataError(
+                "line 1 is blank: the header must be the first line", file=str(path), row=1
+            )
+        # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
+        )
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (no header)", file=str(path)) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
+    blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
+    blank[blank] = frame[blank].apply(lambda column: column.str.strip().eq("")).all(axis=1)
+    frame = frame[~blank]
     if frame.empty:
         raise DataError("the file has a header but no rows", file=str(path))
     # pandas renames a repeated column 'x' to 'x.1', so look at the header as written
@@ -137,7 +150,6 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path), row=1
         )
     frame.attrs["path"] = str(path)
-    frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
     return frame
 
 
