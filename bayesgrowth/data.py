@@ -156,13 +156,30 @@ def _read_csv(path: Path) -> pd.DataFrame:
 def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp:
     if given is not None:
         return to_utc(given).normalize()
-    days = [pd.Timestamp(c) for f in downloads for c in f.columns if _DAY.match(c)]
+    days = [day for f in downloads for day in _day_columns(f)[1]]
     if days:
         return to_utc(max(days))
     named = _DATE_IN_NAME.search(root.resolve().name)
     if named:
         return to_utc(named.group(1))
     return pd.Timestamp.now(tz="UTC").normalize()
+
+
+def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
+    """The day columns of a download file and their dates; an impossible date is an error."""
+    columns = [c for c in frame.columns if _DAY.match(c)]
+    days = []
+    for column in columns:
+        try:
+            days.append(pd.Timestamp(column))
+        except ValueError:
+            raise DataError(
+                f"day column {column!r} is not a valid date",
+                file=frame.attrs["path"],
+                row=1,
+                column=column,
+            ) from None
+    return columns, days
 
 
 def _counts(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -404,9 +421,9 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
 
 def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadReport):
     path, org = frame.attrs["path"], Path(frame.attrs["path"]).stem
-    columns = [c for c in frame.columns if _DAY.match(c)]
+    columns, days = _day_columns(frame)
     _check_header(frame, columns, set())
-    days = pd.DatetimeIndex([pd.Timestamp(c) for c in columns]).tz_localize("UTC")
+    days = pd.DatetimeIndex(days).tz_localize("UTC")
     if not days.is_monotonic_increasing or days.has_duplicates:
         raise DataError("day columns must be distinct and in increasing order", file=path, row=1)
     created = _created_at(frame, data_date)
