@@ -156,13 +156,33 @@ def _read_csv(path: Path) -> pd.DataFrame:
 def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp:
     if given is not None:
         return to_utc(given).normalize()
-    days = [day for f in downloads for day in _day_columns(f)[1]]
+    if downloads:
+        days = [day for f in downloads for day in _day_columns(f)[1]]
+    else:  # download files not loaded: their headers still date the directory
+        days = _header_days(root / DOWNLOAD_DIR)
     if days:
         return to_utc(max(days))
     named = _DATE_IN_NAME.search(root.resolve().name)
     if named:
         return to_utc(named.group(1))
     return pd.Timestamp.now(tz="UTC").normalize()
+
+
+def _header_days(folder: Path) -> list[pd.Timestamp]:
+    """The valid day columns named in the headers of the CSV files in ``folder`` (best effort)."""
+    days = []
+    for path in sorted(folder.glob("*.csv")):
+        try:
+            with open(path, newline="", encoding="utf-8") as fh:
+                header = next(csv.reader(fh, skipinitialspace=True), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+        for column in filter(_DAY.match, header):
+            try:
+                days.append(pd.Timestamp(column))
+            except ValueError:
+                pass
+    return days
 
 
 def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
