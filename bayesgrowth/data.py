@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from bayesgrowth.errors import DataError
-from bayesgrowth.panel import LoadReport, Panel, add_months, to_utc
+from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, to_utc
 from bayesgrowth.snapshot import resolve_data_dir
 
 FINETUNE_DIR, DOWNLOAD_DIR = "finetune", "download"
@@ -77,6 +77,11 @@ def load_panel(
     DataError
         For any invalid input, naming file, line, model and column.
     """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise DataError(
+            f"unknown metric(s) {', '.join(map(repr, unknown))}; choose from {', '.join(METRICS)}"
+        )
     root = resolve_data_dir(data)
     files = {
         "finetunes": sorted((root / FINETUNE_DIR).glob("*.csv")) if "finetunes" in metrics else [],
