@@ -394,6 +394,9 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     ends = np.stack([_naive(add_months(created, m)) for m in range(len(columns))], axis=1)
     # A month that had not ended by the data date is partial: keep its count at the time elapsed.
     late = (ends > data_date.to_datetime64()) & ~np.isnan(values)
+    # Month 0 is the creation instant (count 0): never partial, even for a model created later on
+    # the data day, which created_at allows.
+    late[:, 0] = False
     starts = np.concatenate([ends[:, :1], ends[:, :-1]], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = (data_date.to_datetime64() - starts) / (ends - starts)
