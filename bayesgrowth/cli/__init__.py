@@ -35,7 +35,10 @@ def main() -> None:
     except Exception as exc:  # click usage errors arrive here with standalone_mode=False
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer 0.29 vendors click (typer._click): its usage errors derive from TyperException, not
+        # click.ClickException
+        usage = (click.ClickException, getattr(typer, "TyperException", click.ClickException))
+        if isinstance(exc, usage) and hasattr(exc, "show"):
             exc.show()
             sys.exit(exc.exit_code)
         raise
