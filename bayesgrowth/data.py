@@ -136,8 +136,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
     blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
-    blank[blank] = frame[blank].apply(lambda column: column.str.strip().eq("")).all(axis=1)
-    frame = frame[~blank]
+    if blank.any():
+        blank[blank] = frame[blank].apply(lambda column: column.str.strip().eq("")).all(axis=1)
+        frame = frame[~blank]
     if frame.empty:
         raise DataError("the file has a header but no rows", file=str(path))
     # pandas renames a repeated column 'x' to 'x.1', so look at the header as written
