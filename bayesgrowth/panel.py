@@ -251,6 +251,8 @@ def months_between(start: pd.Series, end: pd.Timestamp) -> np.ndarray:
 
 def add_months(start: pd.Series, months: np.ndarray | pd.Series | int) -> pd.Series:
     """``start + months`` calendar months, element-wise (day clipped to the month's length)."""
+    if np.ndim(months) == 0:  # one offset for all: no per-offset masking needed
+        return start + pd.DateOffset(months=int(months))
     months = np.broadcast_to(np.asarray(months, dtype=np.int64), (len(start),))
     out = start.copy()
     for m in np.unique(months):  # DateOffset is vectorised over a Series for one offset
