@@ -32,12 +32,20 @@ def pinned_files() -> dict[str, str]:
     return parse_checksums(text)
 
 
-def parse_checksums(text: str) -> dict[str, str]:
-    """Parse ``sha256sum`` output (``HASH  PATH`` per line) into ``{path: hash}``."""
+def parse_checksums(text: str, source: str | None = None) -> dict[str, str]:
+    """Parse ``sha256sum`` output (``HASH  PATH`` per line) into ``{path: hash}``.
+
+    A line of another shape is a :class:`DataError` naming ``source`` and the line.
+    """
     out = {}
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            digest, name = line.split(maxsplit=1)
+            parts = line.split(maxsplit=1)
+            if len(parts) != 2:
+                raise DataError(
+                    "not a checksum line of the form 'HASH  PATH'", file=source, row=number
+                )
+            digest, name = parts
             out[name.lstrip("*").strip()] = digest.lower()
     return out
 
@@ -56,7 +64,7 @@ def verify_checksums(root: Path) -> None:
     listing = root / CHECKSUMS
     if not listing.is_file():
         return
-    for name, digest in parse_checksums(listing.read_text()).items():
+    for name, digest in parse_checksums(listing.read_text(), str(listing)).items():
         path = root / name
         if not path.is_file():
             raise DataError(f"listed in {CHECKSUMS} but missing", file=str(path))
