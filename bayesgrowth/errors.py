@@ -46,3 +46,24 @@ class UnknownModelError(BayesGrowthError, KeyError):
 
     def __str__(self) -> str:  # KeyError would show the repr of the message
         return str(self.args[0])
+
+
+class HubError(BayesGrowthError):
+    """A Hugging Face Hub request that failed for good (refused, not found, or still failing after
+    every retry).
+
+    Parameters
+    ----------
+    message
+        What failed and what to do about it.
+    model
+        The model id the request was about, prefixed to the message when given.
+    status
+        The HTTP status of the last response, when there was one.
+    """
+
+    def __init__(
+        self, message: str, *, model: str | None = None, status: int | None = None
+    ) -> None:
+        self.model, self.status = model, status
+        super().__init__(f"{model}: {message}" if model else message)

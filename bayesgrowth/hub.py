@@ -1,0 +1,231 @@
+"""The Hugging Face Hub client: construction, retries where huggingface_hub has none, clear errors.
+
+This relies on huggingface_hub 2.x (pyproject pins ``>=2.4,<3``). There, a model listing retries each
+page on 408/429/5xx and dropped connections (honouring ``Retry-After``), but ``model_info`` retries
+nothing, a page whose body is not valid JSON ends the listing, and the shared HTTP client has no
+timeout. :func:`call` and :func:`listing` retry those cases; :func:`make_api` sets a timeout.
+
+The token is whatever huggingface_hub finds (``HF_TOKEN``, else the file ``hf auth login`` writes):
+this module never reads, prints or stores it, and error messages are built from the status code and
+the model id only, never from request headers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+import httpx2
+from huggingface_hub import HfApi, ModelInfo
+from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import set_client_factory
+
+# Private, but the only way to keep huggingface_hub's request hooks (offline mode, request ids) while
+# adding a timeout: list_models() takes no timeout and the default client waits forever.
+from huggingface_hub.utils._http import default_client_factory
+
+from bayesgrowth.errors import HubError
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+TIMEOUT_S = 60.0
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_REFUSED = {
+    401: "not authorised (HTTP 401): the model is private or gated, or the token is invalid; "
+    "set HF_TOKEN or run `hf auth login`",
+    403: "access forbidden (HTTP 403): the token has no access to this model (for a gated model, "
+    "accept its conditions on the Hub first)",
+    404: "not found on the Hub (HTTP 404): check the model id",
+}
+
+Log = Callable[[str], None]
+
+
+def stderr_log(message: str) -> None:
+    """Print a progress line to stderr (stdout stays free for results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry a transient failure.
+
+    Attributes
+    ----------
+    attempts
+        Tries in all, the first included.
+    base_s
+        Wait before the first retry; it doubles each time, up to ``cap_s``.
+    cap_s
+        Longest backoff wait. A server's ``Retry-After`` is honoured even when longer.
+    """
+
+    attempts: int = 6
+    base_s: float = 1.0
+    cap_s: float = 60.0
+
+    def wait(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed try number ``attempt`` (1-based)."""
+        backoff = min(self.cap_s, self.base_s * 2 ** (attempt - 1))
+        return backoff if retry_after is None else max(retry_after, backoff)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> HfApi:
+    """An :class:`~huggingface_hub.HfApi` for ``endpoint``, with a timeout on every request.
+
+    Parameters
+    ----------
+    endpoint
+        The Hub's URL. Default: ``HF_ENDPOINT`` read now (huggingface_hub reads it once, at import,
+        so a later change would be missed), else ``https://huggingface.co``.
+    timeout_s
+        Seconds to wait for a connection or a read before the request counts as failed (and is
+        retried). This sets huggingface_hub's process-wide client factory.
+
+    Returns
+    -------
+    HfApi
+        A client using huggingface_hub's usual token lookup.
+    """
+    set_client_factory(partial(_client_with_timeout, timeout_s))
+    endpoint = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    return HfApi(endpoint=endpoint.rstrip("/"))
+
+
+def _client_with_timeout(timeout_s: float) -> httpx2.Client:
+    client = default_client_factory()
+    client.timeout = httpx2.Timeout(timeout_s)
+    return client
+
+
+def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = stderr_log) -> T:
+    """Run ``fn`` (one or more Hub requests), retrying transient failures.
+
+    Transient: HTTP 408, 429 and 5xx (waiting at least ``Retry-After`` when given), dropped or timed
+    out connections, a body that is not valid JSON. Permanent: any other HTTP error, raised at once.
+
+    Parameters
+    ----------
+    fn
+        What to run; it must be safe to run again from the start.
+    model
+        The model the requests are about, named in progress lines and errors.
+    policy
+        How often and how long to retry.
+    log
+        Where retry notices go.
+
+    Returns
+    -------
+    T
+        What ``fn`` returned.
+
+    Raises
+    ------
+    HubError
+        For HTTP 401/403/404 and other refusals (naming the model), or when every try failed.
+    """
+    attempt = 1
+    while True:
+        try:
+            return fn()
+        except (httpx2.HTTPError, json.JSONDecodeError) as exc:
+            what, retry_after = _transient(exc, model)
+            if attempt >= policy.attempts:
+                raise HubError(
+                    f"the Hub kept failing ({what}) after {attempt} tries; run the same command "
+                    "again later: finished work is kept",
+                    model=model,
+                    status=_status(exc),
+                ) from None
+            wait = policy.wait(attempt, retry_after)
+            attempt += 1
+            log(f"  {model}: {what}; retrying in {wait:.1f}s (try {attempt}/{policy.attempts})")
+            time.sleep(wait)
+
+
+def listing(
+    fetch: Callable[[], Iterable[ModelInfo]],
+    *,
+    model: str,
+    what: str,
+    policy: RetryPolicy,
+    log: Log = stderr_log,
+    every: int = 1000,
+) -> dict[str, ModelInfo]:
+    """Every model a paginated listing yields, restarting it from page 1 after a failure.
+
+    huggingface_hub offers no way to resume a listing at a given page, so a listing that fails for
+    good on page ``n`` (after the client's own retries) is run again from the start. Models are
+    keyed by id, so the pages read twice add nothing.
+
+    Parameters
+    ----------
+    fetch
+        Starts the listing (e.g. ``lambda: api.list_models(filter=…)``).
+    model, policy, log
+        As for :func:`call`.
+    what
+        What is listed, for progress lines (e.g. ``"fine-tunes"``).
+    every
+        Print a progress line each time this many more models have been seen.
+
+    Returns
+    -------
+    dict
+        Model id → :class:`~huggingface_hub.ModelInfo`, in the order first seen.
+    """
+    seen: dict[str, ModelInfo] = {}
+
+    def run() -> dict[str, ModelInfo]:
+        for info in fetch():
+            if info.id not in seen:
+                seen[info.id] = info
+                if len(seen) % every == 0:
+                    log(f"  {model}: {len(seen):,} {what} listed")
+        return seen
+
+    return call(run, model=model, policy=policy, log=log)
+
+
+def _status(exc: Exception) -> int | None:
+    response = getattr(exc, "response", None) if isinstance(exc, HfHubHTTPError) else None
+    return None if response is None else response.status_code
+
+
+def _transient(exc: Exception, model: str) -> tuple[str, float | None]:
+    """Describe a transient failure and its ``Retry-After``; raise :class:`HubError` otherwise."""
+    if isinstance(exc, json.JSONDecodeError):
+        return "malformed JSON in the response", None
+    status = _status(exc)
+    if status is None:
+        return f"connection problem ({type(exc).__name__})", None
+    if status in RETRYABLE_STATUS:
+        return f"HTTP {status}", _retry_after(exc.response.headers.get("Retry-After"))
+    message = _REFUSED.get(status, f"the Hub refused the request (HTTP {status})")
+    raise HubError(message, model=model, status=status) from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds: a number of seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

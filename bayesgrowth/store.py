@@ -1,0 +1,116 @@
+"""Files the collectors write: locked read-modify-write, atomic replacement.
+
+A change to a CSV file is made under an exclusive ``fcntl.flock`` on ``DIR/.lock`` and lands with
+``os.replace`` of a temporary file from the same directory, so a reader (the loader) sees the old
+file or the new one, never part of one, and two collectors writing at once cannot lose each other's
+rows. Temporary and lock files do not end in ``.csv``: the loader never picks them up.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+LOCK_NAME = ".lock"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+Row = dict[str, str]
+
+
+def org_of(model: str) -> str:
+    """The namespace of a model id (the part before ``/``)."""
+    return model.split("/", 1)[0]
+
+
+def org_file(directory: Path, model: str) -> Path:
+    """``directory/<ORG>.csv`` for the model's namespace, made safe as a file name."""
+    name = _UNSAFE.sub("_", org_of(model))
+    if name.startswith("."):  # a hidden file would be skipped by people, and '..' is a parent
+        name = "_" + name[1:]
+    return directory / f"{name}.csv"
+
+
+@contextmanager
+def locked(lock_file: Path, *, blocking: bool = True) -> Iterator[bool]:
+    """Hold an exclusive ``fcntl.flock`` on ``lock_file`` (created if needed) for the ``with`` block.
+
+    Parameters
+    ----------
+    lock_file
+        The lock file, e.g. ``DIR/.lock`` for changes to the files in ``DIR``.
+    blocking
+        Wait for the lock (default), or give up at once when another process holds it.
+
+    Yields
+    ------
+    bool
+        Whether the lock is held (always ``True`` when ``blocking``).
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read_table(path: Path) -> tuple[list[str], list[Row]]:
+    """A CSV file's header and rows (cells as text, missing cells as ``""``); empty if absent."""
+    if not path.exists():
+        return [], []
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh, restval="")
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+def write_table(path: Path, header: list[str], rows: list[Row]) -> None:
+    """Replace ``path`` atomically by a CSV file with this header and these rows.
+
+    Cells a row lacks are written empty.
+    """
+
+    def write(fh) -> None:
+        writer = csv.DictWriter(fh, fieldnames=header, restval="", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    _atomic(path, write, newline="")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` atomically by ``data`` as JSON."""
+    _atomic(path, lambda fh: json.dump(data, fh, indent=1, sort_keys=True))
+
+
+def _atomic(path: Path, write, **open_kwargs) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "w", **open_kwargs) as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # The rename itself must reach the disk too, or a crash could bring the old file back.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
