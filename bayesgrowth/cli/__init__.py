@@ -19,6 +19,10 @@ from bayesgrowth.cli import data_cmd  # noqa: E402  (modules register commands o
 
 data_cmd.register(app)
 
+from bayesgrowth.cli import collect_cmd  # noqa: E402
+
+collect_cmd.register(app)
+
 
 def main() -> None:
     """Entry point: run the app, turning expected errors into one clear line and exit code 1."""

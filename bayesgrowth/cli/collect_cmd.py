@@ -1,0 +1,183 @@
+"""``bayesgrowth collect …``: fetch live series from the Hugging Face Hub into ``--data`` layouts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from bayesgrowth.collect import RELATIONS, collect_finetunes
+from bayesgrowth.downloads import collect_downloads
+from bayesgrowth.hub import RetryPolicy, make_api
+from bayesgrowth.panel import to_utc
+
+collect_app = typer.Typer(
+    help="Collect live data from the Hugging Face Hub (token: HF_TOKEN or `hf auth login`).",
+    no_args_is_help=True,
+)
+
+ModelsOption = Annotated[
+    list[str] | None,
+    typer.Option("--model", help="Model id ORG/NAME; repeat for several.", show_default=False),
+]
+FromFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--from-file",
+        help="File of model ids, one a line ('#' starts a comment).",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        help="Hub URL. Default: $HF_ENDPOINT, else https://huggingface.co.",
+        show_default=False,
+    ),
+]
+BackoffOption = Annotated[
+    float, typer.Option("--backoff-base", hidden=True, help="First retry wait, in seconds.")
+]
+
+
+def _model_ids(models: list[str] | None, from_file: Path | None) -> list[str]:
+    """Ids from ``--model`` then ``--from-file``, first occurrence kept, each checked."""
+    ids = list(models or [])
+    if from_file is not None:
+        for line in from_file.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                ids.append(line)
+    for model in ids:
+        org, _, name = model.partition("/")
+        if not org or not name or "/" in name:
+            raise typer.BadParameter(
+                f"{model!r} is not a model id of the form ORG/NAME", param_hint="--model"
+            )
+    return list(dict.fromkeys(ids))
+
+
+@collect_app.command("finetunes")
+def finetunes(
+    out: Annotated[
+        Path, typer.Option("--out", help="Output directory (then: --data DIR).", show_default=False)
+    ],
+    model: ModelsOption = None,
+    org: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--org",
+            help="Take every model of this organisation as a base model.",
+            show_default=False,
+        ),
+    ] = None,
+    from_file: FromFileOption = None,
+    relations: Annotated[
+        str,
+        typer.Option(
+            "--relations",
+            help=f"Which declared relations to count, comma-separated, from {','.join(RELATIONS)}.",
+        ),
+    ] = "finetune",
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Count months ended by this UTC time (default: now; a resumed run keeps the "
+            "first run's). Models deleted since are not counted.",
+            show_default=False,
+        ),
+    ] = None,
+    include_censored: Annotated[
+        bool,
+        typer.Option(
+            "--include-censored",
+            help="Keep base models whose createdAt is the Hub's 2022-03-02 floor (created earlier, "
+            "date unknown); the paper excluded them.",
+        ),
+    ] = False,
+    endpoint: EndpointOption = None,
+    backoff_base: BackoffOption = 1.0,
+) -> None:
+    """Monthly cumulative counts of the models built on each base model, from its creation on.
+
+    Writes OUT/finetune/ORG.csv (complete months only). Stopped or failed, the same command resumes.
+    """
+    models = _model_ids(model, from_file)
+    if not models and not org:
+        raise typer.BadParameter("give base models with --model, --org or --from-file")
+    when = None
+    if as_of is not None:
+        try:
+            when = to_utc(as_of)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{as_of!r} is not a date or time", param_hint="--as-of"
+            ) from None
+        if when > pd.Timestamp.now(tz="UTC"):
+            raise typer.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
+    chosen = [r.strip() for r in relations.split(",") if r.strip()]
+    unknown = sorted(set(chosen) - set(RELATIONS))
+    if unknown or not chosen:
+        raise typer.BadParameter(
+            f"{relations!r}: choose from {', '.join(RELATIONS)}", param_hint="--relations"
+        )
+    result = collect_finetunes(
+        make_api(endpoint),
+        out,
+        models=models,
+        orgs=org or [],
+        relations=chosen,
+        as_of=when,
+        include_censored=include_censored,
+        policy=RetryPolicy(base_s=backoff_base),
+    )
+    skipped = f", skipped {len(result.skipped)}" if result.skipped else ""
+    print(f"as of {result.as_of}: counted {len(result.counted)} base model(s){skipped}")
+    for path in sorted(result.files):
+        print(f"wrote {path}")
+
+
+@collect_app.command("downloads")
+def downloads(
+    store: Annotated[
+        Path,
+        typer.Option("--store", help="Store directory (then: --data DIR).", show_default=False),
+    ],
+    model: ModelsOption = None,
+    from_file: FromFileOption = None,
+    endpoint: EndpointOption = None,
+    day: Annotated[
+        str | None, typer.Option("--date", hidden=True, help="Record as this day (tests).")
+    ] = None,
+    backoff_base: BackoffOption = 1.0,
+) -> None:
+    """Record each model's all-time downloads for today (UTC) in STORE/download/ORG.csv.
+
+    Run it daily (cron, systemd timer). A second run the same day changes nothing.
+    """
+    models = _model_ids(model, from_file)
+    if not models:
+        raise typer.BadParameter("give models with --model or --from-file")
+    try:
+        today = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    except ValueError:
+        raise typer.BadParameter(f"{day!r} is not YYYY-MM-DD", param_hint="--date") from None
+    result = collect_downloads(
+        make_api(endpoint), store, models, day=today, policy=RetryPolicy(base_s=backoff_base)
+    )
+    print(
+        f"{today}: recorded {len(result.recorded)}, already recorded {len(result.unchanged)}, "
+        f"not recorded (count went down) {len(result.inconsistent)}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``collect`` to the top-level app."""
+    app.add_typer(collect_app, name="collect")

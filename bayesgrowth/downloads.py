@@ -1,0 +1,199 @@
+"""Record all-time downloads day by day into the store ``--data`` reads as download series.
+
+``STORE/download/<ORG>.csv`` has one column per recording day (``YYYY-MM-DD 00:00:00``, in
+increasing order) holding each model's all-time downloads (``downloadsAllTime``; the Hub's
+``downloads`` is the last 30 days) that day, then ``created_at``. An empty cell is a day not
+recorded, never a zero: the loader treats it as unobserved. The first value of a day wins, so a
+second run the same day changes nothing, and a run stopped part-way is finished by running it again
+(the models already recorded that day are not fetched again). Each change is a locked, atomic
+read-modify-write (see :mod:`bayesgrowth.store`), so two runs at once cannot corrupt the store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from huggingface_hub import HfApi
+
+from bayesgrowth.data import DOWNLOAD_DIR
+from bayesgrowth.errors import HubError
+from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, stderr_log
+from bayesgrowth.panel import to_utc
+from bayesgrowth.store import LOCK_NAME, locked, org_file, read_table, write_table
+
+_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})( 00:00:00)?$")
+
+RecordOutcome = Literal["recorded", "unchanged", "inconsistent"]
+
+
+@dataclass
+class DownloadResult:
+    """What :func:`collect_downloads` did.
+
+    Attributes
+    ----------
+    day
+        The recording day.
+    recorded
+        Model → all-time downloads written for the day.
+    unchanged
+        Models already recorded that day (left as they were).
+    inconsistent
+        Model → why the value was not written (it would make the series decrease).
+    """
+
+    day: date
+    recorded: dict[str, int] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    inconsistent: dict[str, str] = field(default_factory=dict)
+
+
+def collect_downloads(
+    api: HfApi,
+    store: Path,
+    models: Sequence[str],
+    *,
+    day: date,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    log: Log = stderr_log,
+) -> DownloadResult:
+    """Record each model's all-time downloads for ``day`` in ``store/download/``.
+
+    Parameters
+    ----------
+    api
+        The Hub client (see :func:`bayesgrowth.hub.make_api`).
+    store
+        The store directory; ``--data store`` reads it.
+    models
+        Model ids (``ORG/NAME``).
+    day
+        The recording day (today, UTC, in normal use).
+    policy, log
+        Retries of failed requests; where progress lines go.
+
+    Returns
+    -------
+    DownloadResult
+        What was recorded, left unchanged, or refused.
+
+    Raises
+    ------
+    HubError
+        When some models could not be fetched; the others are recorded.
+    """
+    directory = store / DOWNLOAD_DIR
+    result = DownloadResult(day=day)
+    done = recorded_on(directory, models, day)
+    failures = []
+    for i, model in enumerate(models, 1):
+        tag = f"[{i}/{len(models)}] {model}"
+        if model in done:
+            result.unchanged.append(model)
+            log(f"{tag}: already recorded for {day}")
+            continue
+        try:
+            info = call(
+                partial(api.model_info, model, expand=["downloadsAllTime", "createdAt"]),
+                model=model,
+                policy=policy,
+                log=log,
+            )
+            if info.downloads_all_time is None or info.created_at is None:
+                raise HubError("the Hub gave no downloadsAllTime or createdAt", model=model)
+        except HubError as exc:
+            log(f"{tag}: failed: {exc}")
+            failures.append(str(exc))
+            continue
+        value = int(info.downloads_all_time)
+        outcome = record_download(directory, model, day, value, to_utc(info.created_at))
+        if outcome == "recorded":
+            result.recorded[model] = value
+            log(f"{tag}: {value:,} downloads (all time) on {day}")
+        elif outcome == "unchanged":
+            result.unchanged.append(model)
+            log(f"{tag}: already recorded for {day}")
+        else:
+            result.inconsistent[model] = f"{value:,} would make the series decrease"
+            log(f"{tag}: not recorded: {value:,} would make the series decrease")
+    if failures:
+        raise HubError(
+            f"{len(failures)} of {len(models)} model(s) failed; the others are recorded and the "
+            f"same command fetches only these: {'; '.join(failures)}"
+        )
+    return result
+
+
+def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:
+    """The models that already have a count for ``day`` in the download store ``directory``."""
+    found: set[str] = set()
+    for path in {org_file(directory, m) for m in models}:
+        header, rows = read_table(path)
+        column = _day_columns(header).get(day.isoformat())
+        if column is not None:
+            found |= {r["model"] for r in rows if r.get(column)}
+    return found & set(models)
+
+
+def record_download(
+    directory: Path, model: str, day: date, value: int, created_at: pd.Timestamp
+) -> RecordOutcome:
+    """Write one day's all-time downloads of one model into its organisation's file.
+
+    Parameters
+    ----------
+    directory
+        The store's ``download/`` directory.
+    model
+        The model id.
+    day
+        The recording day; a column ``YYYY-MM-DD 00:00:00`` is added, in order, if missing.
+    value
+        All-time downloads.
+    created_at
+        The model's creation time, written when the model is new to the file.
+
+    Returns
+    -------
+    str
+        ``"recorded"``; ``"unchanged"`` when the day already had a count (the first one wins);
+        ``"inconsistent"`` when the value is below an earlier day's count or above a later one's
+        (the loader rejects decreasing series, so it is not written).
+    """
+    path = org_file(directory, model)
+    with locked(directory / LOCK_NAME):
+        header, rows = read_table(path)
+        days = _day_columns(header)
+        column = days.get(day.isoformat(), f"{day.isoformat()} 00:00:00")
+        days[day.isoformat()] = column
+        row = next((r for r in rows if r["model"] == model), None)
+        if row is None:
+            row = {"model": model, "created_at": created_at.isoformat(sep=" ")}
+            rows.append(row)
+        elif row.get(column):
+            return "unchanged"
+        before = [
+            float(row[c]) for d, c in sorted(days.items()) if d < day.isoformat() and row.get(c)
+        ]
+        after = [
+            float(row[c]) for d, c in sorted(days.items()) if d > day.isoformat() and row.get(c)
+        ]
+        if (before and value < before[-1]) or (after and value > after[0]):
+            return "inconsistent"
+        row[column] = str(value)
+        others = [c for c in header if c not in days.values() and c not in ("model", "created_at")]
+        header = ["model", *(c for _, c in sorted(days.items())), *others, "created_at"]
+        write_table(path, header, rows)
+    return "recorded"
+
+
+def _day_columns(header: list[str]) -> dict[str, str]:
+    """``YYYY-MM-DD`` → the header's column for that day (either spelling the loader accepts)."""
+    return {m.group(1): c for c in header if (m := _DAY.match(c))}

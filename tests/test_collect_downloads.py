@@ -1,0 +1,170 @@
+"""``bayesgrowth collect downloads``: a daily store the loader reads, against the fake Hub."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hub_server import TOKEN, FakeHub, hub_env, run_cli
+
+from bayesgrowth.data import load_panel
+from bayesgrowth.downloads import record_download
+
+CREATED = {
+    "acme/alpha": "2024-12-30T08:00:00.000Z",
+    "acme/beta": "2025-01-01T10:00:00.000Z",
+    "other/gamma": "2024-06-01T00:00:00.000Z",
+}
+
+
+def set_counts(hub: FakeHub, **all_time: int) -> None:
+    """Set all-time downloads; the 30-day ``downloads`` get a different, decoy value."""
+    for key, value in all_time.items():
+        model = {"alpha": "acme/alpha", "beta": "acme/beta", "gamma": "other/gamma"}[key]
+        hub.add_model(model, CREATED[model], downloads_all_time=value, downloads=value // 3 + 1)
+
+
+def test_three_days_make_a_three_point_series(tmp_path, capfd, monkeypatch):
+    hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "store"
+    hub = FakeHub()
+
+    def record(day: str, *models: str) -> tuple[int, str, str]:
+        args = [a for m in models for a in ("--model", m)]
+        return run_cli(
+            capfd, monkeypatch, "collect", "downloads", *args, "--store", store,
+            "--date", day, "--endpoint", hub.url, "--backoff-base", "0.01",
+        )  # fmt: skip
+
+    with hub:
+        set_counts(hub, alpha=100, beta=5, gamma=7000)
+        hub.inject("500", "info", model="acme/alpha")
+        code, out1, err1 = record("2025-01-01", "acme/alpha", "acme/beta", "other/gamma")
+        assert code == 0, err1
+        assert "2025-01-01: recorded 3, already recorded 0" in out1
+
+        set_counts(hub, alpha=150, beta=20, gamma=8000)
+        code, _, err = record("2025-01-02", "acme/alpha", "acme/beta")  # gamma not recorded
+        assert code == 0, err
+        before = (store / "download" / "acme.csv").read_bytes()
+        set_counts(hub, alpha=999, beta=999, gamma=999)
+        n_requests = len(hub.requests)
+        code, out, err = record("2025-01-02", "acme/alpha", "acme/beta")  # again, same day
+        assert code == 0, err
+        assert "recorded 0, already recorded 2" in out
+        assert (store / "download" / "acme.csv").read_bytes() == before
+        assert len(hub.requests) == n_requests  # nothing fetched for what the store already has
+
+        set_counts(hub, alpha=300, beta=40, gamma=9000)
+        code, _, err = record("2025-01-03", "acme/alpha")  # a run stopped after its first model
+        assert code == 0, err
+        n_requests = len(hub.requests)
+        code, out3, err3 = record("2025-01-03", "acme/alpha", "acme/beta", "other/gamma")
+        assert code == 0, err3
+        assert {r.model for r in hub.requests[n_requests:]} == {"acme/beta", "other/gamma"}
+
+    days = "2025-01-01 00:00:00,2025-01-02 00:00:00,2025-01-03 00:00:00"
+    assert (store / "download" / "acme.csv").read_text() == (
+        f"model,{days},created_at\n"
+        "acme/alpha,100,150,300,2024-12-30 08:00:00+00:00\n"
+        "acme/beta,5,20,40,2025-01-01 10:00:00+00:00\n"
+    )
+    assert (store / "download" / "other.csv").read_text() == (
+        "model,2025-01-01 00:00:00,2025-01-03 00:00:00,created_at\n"
+        "other/gamma,7000,9000,2024-06-01 00:00:00+00:00\n"
+    )
+    assert {r.authorization for r in hub.requests} == {f"Bearer {TOKEN}"}
+    for text in (out1, err1, out3, err3, *(p.read_text() for p in store.rglob("*.csv"))):
+        assert TOKEN not in text
+
+    panel = load_panel(store, metrics=("downloads",))
+    assert panel.data_date == pd.Timestamp("2025-01-03", tz="UTC")
+    alpha = panel.series_of("acme/alpha", "downloads")
+    assert alpha["cumulative"].tolist() == [100, 150, 300]
+    assert alpha["t"].tolist() == [2, 3, 4]  # days since creation (2024-12-30)
+    assert panel.series_of("acme/beta", "downloads")["t"].tolist() == [0, 1, 2]
+    assert panel.series_of("other/gamma", "downloads")["cumulative"].tolist() == [7000, 9000]
+    assert panel.report.counts["downloads.gaps"] == 0  # gamma's missing day is a dropped column
+
+    code, shown, err = run_cli(
+        capfd, monkeypatch, "data", "show", "--model", "acme/alpha", "--metric", "downloads",
+        "--data", store,
+    )  # fmt: skip
+    assert code == 0, err
+    assert list(csv.reader(io.StringIO(shown))) == [
+        ["t", "date", "cumulative"],
+        ["2", "2025-01-01", "100"],
+        ["3", "2025-01-02", "150"],
+        ["4", "2025-01-03", "300"],
+    ]
+
+
+def test_unknown_model_is_named_and_the_rest_recorded(tmp_path, capfd, monkeypatch):
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    set_counts(hub, alpha=10)
+    listed = tmp_path / "models.txt"
+    listed.write_text("# one a line\nacme/nope  # deleted\n\nacme/alpha\n")
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--from-file", listed,
+            "--store", tmp_path, "--date", "2025-02-01", "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "error: 1 of 2 model(s) failed; the others are recorded and the same command fetches "
+        "only these: acme/nope: not found on the Hub (HTTP 404): check the model id"
+    )
+    assert "acme/alpha,10," in (tmp_path / "download" / "acme.csv").read_text()
+
+
+def test_a_decreasing_count_is_not_written(tmp_path):
+    created = pd.Timestamp("2024-01-01", tz="UTC")
+    assert record_download(tmp_path, "acme/a", date(2025, 1, 1), 100, created) == "recorded"
+    assert record_download(tmp_path, "acme/a", date(2025, 1, 2), 90, created) == "inconsistent"
+    assert record_download(tmp_path, "acme/a", date(2025, 1, 1), 120, created) == "unchanged"
+    assert (tmp_path / "acme.csv").read_text() == (
+        "model,2025-01-01 00:00:00,created_at\nacme/a,100,2024-01-01 00:00:00+00:00\n"
+    )
+
+
+def _writer(store: str, worker: int) -> None:
+    directory = Path(store) / "download"
+    created = pd.Timestamp("2024-01-01", tz="UTC")
+    for j in range(15):
+        for day, extra in ((date(2025, 3, 1), 0), (date(2025, 3, 2), 1000)):
+            record_download(directory, f"acme/m{worker}-{j}", day, j + extra, created)
+    record_download(directory, "acme/shared", date(2025, 3, 1), worker, created)
+
+
+# The threads fork warns about are numpy's idle BLAS workers; the children never use BLAS.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_concurrent_writers_lose_nothing(tmp_path):
+    workers = 4
+    # fork: the workers start at once, without re-importing pandas.
+    fork = multiprocessing.get_context("fork")
+    procs = [fork.Process(target=_writer, args=(str(tmp_path), w)) for w in range(workers)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=60)
+    assert [proc.exitcode for proc in procs] == [0] * workers
+    with open(tmp_path / "download" / "acme.csv", newline="") as fh:
+        rows = {r["model"]: r for r in csv.DictReader(fh)}
+    assert len(rows) == workers * 15 + 1
+    for w in range(workers):
+        for j in range(15):
+            row = rows[f"acme/m{w}-{j}"]
+            assert (row["2025-03-01 00:00:00"], row["2025-03-02 00:00:00"]) == (
+                str(j),
+                str(j + 1000),
+            )
+    assert rows["acme/shared"]["2025-03-01 00:00:00"] in {str(w) for w in range(workers)}
+    assert rows["acme/shared"]["2025-03-02 00:00:00"] == ""  # not recorded that day: empty, not 0
+    assert sorted(p.name for p in (tmp_path / "download").iterdir()) == [".lock", "acme.csv"]
+    assert load_panel(tmp_path, metrics=("downloads",)).n_series == workers * 15 + 1

@@ -1,0 +1,300 @@
+"""``bayesgrowth collect finetunes`` end to end: the real huggingface_hub client against the fake Hub."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import json
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hub_server import TOKEN, FakeHub, hub_env, run_cli
+
+from bayesgrowth.data import load_panel
+
+BASE_CREATED = datetime(2024, 1, 31, 10, 0, tzinfo=UTC)  # the 31st: month ends are clipped
+AS_OF = "2025-08-15T12:00:00"
+
+
+def hub_time(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def add_months(t: datetime, k: int) -> datetime:
+    """``t`` plus ``k`` calendar months, the day clipped to the month's length."""
+    year, month = divmod(t.month - 1 + k, 12)
+    year, month = t.year + year, month + 1
+    return t.replace(year=year, month=month, day=min(t.day, calendar.monthrange(year, month)[1]))
+
+
+def expected_counts(created: datetime, children: list[datetime], as_of: datetime) -> list[int]:
+    """The direct computation: month 0 is 0; month k counts children created by created + k."""
+    ends = []
+    while add_months(created, len(ends) + 1) <= as_of:
+        ends.append(add_months(created, len(ends) + 1))
+    return [0] + [sum(c <= end for c in children) for end in ends]
+
+
+def children(n: int, prefix: str, seed: int, start: datetime = BASE_CREATED) -> dict[str, datetime]:
+    """``n`` child models created over ~20 months from a few days before ``start``; some exactly at
+    a month's end, where ``<=`` matters."""
+    rng = random.Random(seed)
+    out = {
+        f"{prefix}{i}/model-{i}": start + timedelta(seconds=rng.randint(-3 * 86400, 600 * 86400))
+        for i in range(n)
+    }
+    for k in (1, 2, 7):
+        out[f"{prefix}edge{k}/model"] = add_months(start, k)
+    return out
+
+
+def rows(path) -> dict[str, dict[str, str]]:
+    with open(path, newline="") as fh:
+        return {r["model"]: r for r in csv.DictReader(fh)}
+
+
+def counts_of(row: dict[str, str]) -> list[int]:
+    months = sorted((int(c.split("-")[0]), c) for c in row if c.endswith("-month"))
+    return [int(row[c]) for _, c in months if row[c] != ""]
+
+
+def no_token_anywhere(*texts: str, root=None) -> None:
+    for text in texts:
+        assert TOKEN not in text
+    for path in root.rglob("*") if root is not None else []:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def gaps_after(requests, outcome: str) -> list[float]:
+    """Seconds from each request answered ``outcome`` to the next request of the same kind."""
+    return [
+        next(r.time for r in requests[i + 1 :] if r.kind == req.kind) - req.time
+        for i, req in enumerate(requests)
+        if req.outcome == outcome
+    ]
+
+
+def test_2500_finetunes_through_faults(tmp_path, capfd, monkeypatch):
+    hub_env(monkeypatch, tmp_path)
+    base = "acme/base-7b"
+    fine = children(2497, "ft", seed=1)  # 2,500 with the three edge cases
+    hub = FakeHub(page_size=1000)
+    hub.add_model(base, hub_time(BASE_CREATED))
+    hub.add_children(base, "finetune", {m: hub_time(t) for m, t in fine.items()})
+    others = {}
+    for relation, n in (("adapter", 60), ("quantized", 30), ("merge", 10)):
+        kids = children(n, relation, seed=n)
+        hub.add_children(base, relation, {m: hub_time(t) for m, t in kids.items()})
+        others |= kids
+    # model_info is retried by us; listing pages by huggingface_hub (each retry costs it >= 1 s),
+    # except a malformed page, which ends the listing: we restart it from page 1.
+    hub.inject("429", "info", retry_after=1)
+    hub.inject("500", "info")
+    hub.inject("drop", "info")
+    hub.inject("429", "list", page=0, retry_after=1)
+    hub.inject("drop", "list", page=1)
+    hub.inject("malformed", "list", page=2)
+    out = tmp_path / "out"
+    with hub:
+        code, stdout, stderr = run_cli(
+            capfd, monkeypatch, "collect", "finetunes", "--model", base, "--out", out,
+            "--as-of", AS_OF, "--endpoint", hub.url, "--backoff-base", "0.01",
+        )  # fmt: skip
+    assert code == 0, stderr
+    as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
+    want = expected_counts(BASE_CREATED, list(fine.values()), as_of)
+    assert len(fine) == 2500 and len(want) == 19  # 2024-01-31 + 18 months = 2025-07-31
+    path = out / "finetune" / "acme.csv"
+    header = ["model", *(f"{k}-month" for k in range(len(want))), "created_at"]
+    assert path.read_text() == (
+        ",".join(header)
+        + "\n"
+        + ",".join([base, *map(str, want), "2024-01-31 10:00:00+00:00"])
+        + "\n"
+    )
+    assert want[-1] < 2500  # children created after the collection time are not counted
+
+    listed = [r for r in hub.requests if r.kind == "list"]
+    assert [(r.page, r.outcome) for r in listed] == [
+        (0, "429"), (0, "ok"), (1, "drop"), (1, "ok"), (2, "malformed"),
+        (0, "ok"), (1, "ok"), (2, "ok"),
+    ]  # fmt: skip
+    assert all(
+        r.query == {"filter": [f"base_model:finetune:{base}"], "expand": ["createdAt"]}
+        for r in listed
+    )
+    assert all(g >= 1.0 for g in gaps_after(hub.requests, "429"))  # Retry-After: 1 honoured
+    assert {r.authorization for r in hub.requests} == {f"Bearer {TOKEN}"}
+    assert [r.outcome for r in hub.requests if r.kind == "info"] == ["429", "500", "drop", "ok"]
+    assert "1,000 fine-tunes listed" in stderr and "retrying" in stderr
+    no_token_anywhere(stdout, stderr, root=out)
+    assert not list((out / ".collect-state").glob("*.json"))  # finished: no checkpoint left
+
+    code, shown, stderr = run_cli(
+        capfd, monkeypatch, "data", "show", "--model", base, "--data", out
+    )
+    assert code == 0, stderr
+    table = list(csv.DictReader(io.StringIO(shown)))
+    assert [int(r["t"]) for r in table] == list(range(len(want)))
+    assert [int(r["cumulative"]) for r in table] == want
+    assert table[1]["date"] == "2024-02-29"  # Jan 31 + 1 month, clipped as the loader does
+
+    # All four relations: each model counted once, and only the chosen relations are listed.
+    every = tmp_path / "every"
+    with hub:
+        code, _, stderr = run_cli(
+            capfd, monkeypatch, "collect", "finetunes", "--model", base, "--out", every,
+            "--as-of", AS_OF, "--relations", "finetune,adapter,quantized,merge",
+            "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 0, stderr
+    union = list(fine.values()) + list(others.values())
+    assert counts_of(rows(every / "finetune" / "acme.csv")[base]) == expected_counts(
+        BASE_CREATED, union, as_of
+    )
+
+
+def test_refusals_name_the_model_and_a_rerun_does_only_the_rest(tmp_path, capfd, monkeypatch):
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub(page_size=50)
+    good = children(120, "g", seed=3)
+    hub.add_model("acme/good", hub_time(BASE_CREATED))
+    hub.add_children("acme/good", "finetune", {m: hub_time(t) for m, t in good.items()})
+    for model in ("acme/private", "acme/gated", "acme/flaky"):
+        hub.add_model(model, hub_time(BASE_CREATED))
+    hub.add_model("acme/old", "2022-03-02T23:29:04.000Z")  # on the Hub's createdAt floor
+    hub.inject("401", "info", model="acme/private")
+    hub.inject("403", "info", model="acme/gated")
+    for _ in range(6):
+        hub.inject("500", "info", model="acme/flaky")
+    out = tmp_path / "out"
+    args = ["collect", "finetunes", "--out", out, "--as-of", AS_OF, "--backoff-base", "0.001"]
+    models = ["acme/good", "acme/private", "acme/gated", "acme/missing", "acme/flaky", "acme/old"]
+    for model in models:
+        args += ["--model", model]
+    with hub:
+        code, stdout, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+        error = stderr.strip().splitlines()[-1]
+        assert code == 1
+        assert "acme/old: skipped: createdAt 2022-03-02 is the Hub's floor" in stderr
+        assert error.startswith("error: 4 of 6 base model(s) failed")
+        for part in (
+            "acme/private: not authorised (HTTP 401)",
+            "acme/gated: access forbidden (HTTP 403)",
+            "acme/missing: not found on the Hub (HTTP 404)",
+            "acme/flaky: the Hub kept failing (HTTP 500) after 6 tries",
+        ):
+            assert part in error
+        assert set(rows(out / "finetune" / "acme.csv")) == {"acme/good"}
+        no_token_anywhere(stdout, stderr, root=out)
+
+        hub.add_model("acme/missing", hub_time(BASE_CREATED))
+        before = len(hub.requests)
+        code, stdout, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+    assert code == 0, stderr
+    again = {r.model for r in hub.requests[before:]}
+    assert again == {"acme/private", "acme/gated", "acme/missing", "acme/flaky"}
+    written = rows(out / "finetune" / "acme.csv")
+    assert list(written) == [
+        "acme/good",
+        "acme/flaky",
+        "acme/gated",
+        "acme/missing",
+        "acme/private",
+    ]
+    as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
+    assert counts_of(written["acme/good"]) == expected_counts(
+        BASE_CREATED, list(good.values()), as_of
+    )
+    assert "skipped 1" in stdout
+    panel = load_panel(out)
+    assert panel.series_of("acme/missing", "finetunes")["cumulative"].max() == 0
+
+
+def test_killed_between_pages_then_resumed(tmp_path, capfd, monkeypatch):
+    env = hub_env(monkeypatch, tmp_path)
+    hub = FakeHub(page_size=100)
+    kids = {}
+    for base, n, seed in (("acme/alpha", 120, 5), ("acme/beta", 247, 6)):
+        kids[base] = children(n, base.split("/")[1], seed=seed)
+        hub.add_model(base, hub_time(BASE_CREATED))
+        hub.add_children(base, "finetune", {m: hub_time(t) for m, t in kids[base].items()})
+    hub.inject("stall", "list", model="acme/beta", page=1)
+    out, ref = tmp_path / "out", tmp_path / "reference"
+    args = ["collect", "finetunes", "--model", "acme/beta", "--model", "acme/alpha"]
+    with hub:
+        run = [*args, "--out", str(out), "--endpoint", hub.url, "--backoff-base", "0.01"]
+        with open(tmp_path / "stderr", "w+") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", "from bayesgrowth.cli import main; main()", *run],
+                env=env,
+                stdout=err,
+                stderr=err,
+            )
+            try:
+                assert hub.stalled.wait(timeout=60), "the run never reached page 2 of acme/beta"
+            finally:
+                proc.kill()
+                proc.wait()
+            err.seek(0)
+            no_token_anywhere(err.read())
+        hub.release()
+        assert set(rows(out / "finetune" / "acme.csv")) == {"acme/alpha"}
+        (state_file,) = (out / ".collect-state").glob("*.json")
+        state = json.loads(state_file.read_text())
+        assert list(state["done"]) == ["acme/alpha"]
+
+        before = len(hub.requests)
+        code, _, stderr = run_cli(capfd, monkeypatch, *run)
+        assert code == 0, stderr
+        assert "resuming" in stderr
+        assert {r.model for r in hub.requests[before:]} == {"acme/beta"}  # alpha not listed again
+        assert not state_file.exists()
+
+        code, _, stderr = run_cli(
+            capfd,
+            monkeypatch,
+            *args,
+            "--out",
+            ref,
+            "--as-of",
+            state["as_of"],
+            "--endpoint",
+            hub.url,
+        )
+        assert code == 0, stderr
+    assert (out / "finetune" / "acme.csv").read_bytes() == (
+        ref / "finetune" / "acme.csv"
+    ).read_bytes()
+    as_of = datetime.fromisoformat(state["as_of"])
+    written = rows(out / "finetune" / "acme.csv")
+    for base in ("acme/alpha", "acme/beta"):
+        assert counts_of(written[base]) == expected_counts(
+            BASE_CREATED, list(kids[base].values()), as_of
+        )
+    assert counts_of(written["acme/beta"])[-1] == 250
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--model", "acme/x", "--relations", "finetune,forks"],
+            "Invalid value for --relations: 'finetune,forks': choose from finetune, adapter, "
+            "quantized, merge",
+        ),
+        (["--model", "not-an-id"], "Invalid value for --model: 'not-an-id' is not a model id"),
+        ([], "Invalid value: give base models with --model, --org or --from-file"),
+    ],
+)
+def test_usage_errors(tmp_path, capfd, monkeypatch, args, message):
+    hub_env(monkeypatch, tmp_path)
+    code, _, stderr = run_cli(capfd, monkeypatch, "collect", "finetunes", "--out", tmp_path, *args)
+    assert code == 2
+    assert message in stderr
+    assert not (tmp_path / "finetune").exists()

@@ -1,0 +1,310 @@
+"""Bad input: every kind is a DataError naming the file, the line, the model and the column."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from csvfiles import DAYS, Table, download_table, finetune_table, write_snapshot
+
+import bayesgrowth as bg
+from bayesgrowth.errors import DataError
+
+
+def load(root: Path) -> bg.Panel:
+    return bg.load_panel(root)
+
+
+def snapshot_with(tmp_path: Path, kind: str, table: Table) -> tuple[Path, Path]:
+    """A snapshot where ``kind`` ('finetune' or 'download') is ``table``; returns (root, file)."""
+    ft = {"ACME": table if kind == "finetune" else finetune_table()}
+    dl = {"ACME": table if kind == "download" else download_table()}
+    root = write_snapshot(tmp_path / "snap", ft, dl)
+    return root, root / kind / "ACME.csv"
+
+
+def assert_names(exc: DataError, file: Path, line: int | None, model=None, column=None) -> None:
+    """The message (and the attributes) name the file, line, model and column."""
+    msg = str(exc)
+    assert str(file) in msg and exc.file == str(file)
+    if line is not None:
+        assert re.search(rf"\bline {line}\b", msg), msg
+        assert exc.row == line
+    if model is not None:
+        assert f"model {model!r}" in msg, msg
+        assert exc.model == model
+    if column is not None:
+        assert f"column {column!r}" in msg, msg
+        assert exc.column == column
+
+
+# (id, file kind, model, column, bad value, what the message says)
+BAD_CELLS = [
+    ("non-numeric", "finetune", "acme/alpha", "2-month", "many", "'many' is not a number"),
+    ("non-numeric-download", "download", "acme/gamma", DAYS[5], "12k", "'12k' is not a number"),
+    ("negative", "download", "acme/alpha", DAYS[0], "-5.0", "'-5.0' is negative"),
+    ("negative-finetune", "finetune", "acme/beta", "3-month", "-1", "is negative"),
+    ("fractional", "finetune", "acme/alpha", "2-month", "4.5", "'4.5' is not a whole number"),
+    ("fractional-download", "download", "acme/gamma", DAYS[4], "7.25", "is not a whole number"),
+    ("inf", "download", "acme/alpha", DAYS[3], "inf", "'inf' is not finite"),
+    ("minus-inf", "finetune", "acme/alpha", "1-month", "-inf", "is not finite"),
+    ("nan-text", "finetune", "acme/alpha", "3-month", "NaN", "'NaN' is not a number"),
+    ("na-text", "download", "acme/gamma", DAYS[8], "NA", "'NA' is not a number"),
+    ("decreasing", "finetune", "acme/alpha", "3-month", "4.0", "decreases from 5 to 4"),
+    ("decreasing-download", "download", "acme/alpha", DAYS[6], "35.0", "decreases from 50 to 35"),
+    ("month-0-nonzero", "finetune", "acme/alpha", "0-month", "2", "month 0"),
+    ("missing-created", "finetune", "acme/beta", "created_at", "", "missing created_at"),
+    ("missing-created-dl", "download", "acme/gamma", "created_at", "", "missing created_at"),
+    (
+        "unparseable-created",
+        "download",
+        "acme/gamma",
+        "created_at",
+        "last tuesday",
+        "unparseable created_at 'last tuesday'",
+    ),
+    (
+        "unparseable-created-ft",
+        "finetune",
+        "acme/alpha",
+        "created_at",
+        "2024-13-45",
+        "unparseable created_at",
+    ),
+    (
+        "created-after-data-date",
+        "finetune",
+        "acme/beta",
+        "created_at",
+        "2025-03-01 00:00:00+00:00",
+        "after the data date 2025-02-18",
+    ),
+    (
+        "created-after-data-date-dl",
+        "download",
+        "acme/alpha",
+        "created_at",
+        "2025-02-20 10:00:00+00:00",
+        "after the data date 2025-02-18",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "kind, model, column, value, says", [c[1:] for c in BAD_CELLS], ids=[c[0] for c in BAD_CELLS]
+)
+def test_bad_cell_names_file_line_model_column(tmp_path, kind, model, column, value, says):
+    table = finetune_table() if kind == "finetune" else download_table()
+    table.set(model, column, value)
+    root, file = snapshot_with(tmp_path, kind, table)
+    with pytest.raises(DataError) as err:
+        load(root)
+    assert says in str(err.value)
+    assert_names(err.value, file, table.line_of(model), model, column)
+
+
+def test_decrease_after_a_gap_is_still_an_error(tmp_path):
+    table = finetune_table(6).set("acme/alpha", "3-month", "").set("acme/alpha", "4-month", "4.0")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="decreases from 5 to 4") as err:
+        load(root)
+    assert_names(err.value, file, 2, "acme/alpha", "4-month")
+
+
+def test_line_numbers_count_blank_lines(tmp_path):
+    table = finetune_table()
+    table.rows.insert(1, None)  # a blank line between the two models
+    table.set("acme/beta", "2-month", "x")
+    assert table.line_of("acme/beta") == 4
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError) as err:
+        load(root)
+    assert_names(err.value, file, 4, "acme/beta", "2-month")
+
+
+def test_blank_lines_alone_are_harmless(tmp_path):
+    table = finetune_table()
+    table.rows[1:1] = [None, None]
+    table.rows.append(None)
+    root, _ = snapshot_with(tmp_path, "finetune", table)
+    panel = load(root)
+    assert sorted(panel.metric("finetunes").series["source_row"]) == [2, 5]
+
+
+def test_series_with_no_counts(tmp_path):
+    table = download_table()
+    for day in DAYS:
+        table.set("acme/gamma", day, "")
+    root, file = snapshot_with(tmp_path, "download", table)
+    with pytest.raises(DataError, match="no counts at all") as err:
+        load(root)
+    assert_names(err.value, file, 3, "acme/gamma")
+
+
+def test_download_series_with_counts_only_before_creation(tmp_path):
+    table = download_table()
+    for day in DAYS[2:]:
+        table.set("acme/gamma", day, "")
+    root, file = snapshot_with(tmp_path, "download", table)
+    with pytest.raises(DataError, match="no count on or after created_at") as err:
+        load(root)
+    assert_names(err.value, file, 3, "acme/gamma")
+
+
+def test_empty_model_id(tmp_path):
+    table = finetune_table().copy_row("acme/beta", "acme/zeta").set("acme/zeta", "model", "")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="empty model id") as err:
+        load(root)
+    assert_names(err.value, file, 4, column="model")
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+
+def test_duplicate_model_in_one_file(tmp_path):
+    table = finetune_table().copy_row("acme/alpha")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="duplicate model id in this file") as err:
+        load(root)
+    assert_names(err.value, file, table.line_of("acme/alpha", 2), "acme/alpha", "model")
+
+
+def test_duplicate_model_across_two_files(tmp_path):
+    other = finetune_table()
+    other.rows[0][0] = "other/one"  # OTHER.csv: other/one, then acme/beta again on line 3
+    root = write_snapshot(
+        tmp_path / "snap", {"ACME": finetune_table(), "OTHER": other}, {"ACME": download_table()}
+    )
+    with pytest.raises(DataError, match="duplicate model id") as err:
+        load(root)
+    assert_names(err.value, root / "finetune" / "ACME.csv", 3, "acme/beta")
+    assert f"also appears in {root / 'finetune' / 'OTHER.csv'} line 3" in str(err.value)
+
+
+def test_same_model_in_both_metrics_is_not_a_duplicate(tmp_path):
+    root, _ = snapshot_with(tmp_path, "finetune", finetune_table())
+    panel = load(root)
+    assert set(panel.series.query("model == 'acme/alpha'")["metric"]) == {"finetunes", "downloads"}
+
+
+# --- headers and empty files --------------------------------------------------------------------
+
+BAD_HEADERS = [
+    (
+        "unknown-column",
+        "finetune",
+        lambda t: t.add_column("notes", "hi", position=3),
+        "unexpected column(s) in the header: 'notes'",
+    ),
+    (
+        "unknown-column-download",
+        "download",
+        lambda t: t.add_column("views", "3"),
+        "unexpected column(s) in the header: 'views'",
+    ),
+    (
+        "missing-created-column",
+        "finetune",
+        lambda t: t.drop_column("created_at"),
+        "no 'created_at' column",
+    ),
+    (
+        "missing-created-column-dl",
+        "download",
+        lambda t: t.drop_column("created_at"),
+        "no 'created_at' column",
+    ),
+    ("first-not-model", "finetune", lambda t: t.rename("model", "id"), "found 'id'"),
+    (
+        "first-not-model-reordered",
+        "download",
+        lambda t: (t.drop_column("created_at"), t.add_column("created_at", "2025-02-10", 0)),
+        "first column must be 'model', found 'created_at'",
+    ),
+    ("month-break", "finetune", lambda t: t.drop_column("2-month"), "without a break"),
+    ("no-month-0", "finetune", lambda t: t.drop_column("0-month"), "without a break"),
+    (
+        "no-count-columns",
+        "download",
+        lambda t: [t.drop_column(d) for d in DAYS],
+        "no count columns",
+    ),
+    (
+        "days-out-of-order",
+        "download",
+        lambda t: (t.rename(DAYS[2], "tmp"), t.rename(DAYS[3], DAYS[2]), t.rename("tmp", DAYS[3])),
+        "increasing order",
+    ),
+    (
+        "repeated-column",
+        "finetune",
+        lambda t: t.add_column("created_at", "2024-01-01"),
+        "repeats a column name: 'created_at'",
+    ),
+    (
+        "impossible-day",
+        "download",
+        lambda t: t.rename(DAYS[8], "2025-02-31 00:00:00"),
+        "'2025-02-31 00:00:00' is not a valid date",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "kind, corrupt, says", [c[1:] for c in BAD_HEADERS], ids=[c[0] for c in BAD_HEADERS]
+)
+def test_bad_header_names_file_and_line_1(tmp_path, kind, corrupt, says):
+    table = finetune_table() if kind == "finetune" else download_table()
+    corrupt(table)
+    root, file = snapshot_with(tmp_path, kind, table)
+    with pytest.raises(DataError) as err:
+        load(root)
+    assert says in str(err.value)
+    assert_names(err.value, file, 1)
+
+
+@pytest.mark.parametrize("kind", ["finetune", "download"])
+def test_empty_file(tmp_path, kind):
+    root, file = snapshot_with(tmp_path, kind, finetune_table())
+    file.write_bytes(b"")
+    with pytest.raises(DataError, match="the file is empty") as err:
+        load(root)
+    assert_names(err.value, file, None)
+
+
+@pytest.mark.parametrize("kind", ["finetune", "download"])
+def test_header_only_file(tmp_path, kind):
+    table = finetune_table() if kind == "finetune" else download_table()
+    table.rows.clear()
+    root, file = snapshot_with(tmp_path, kind, table)
+    with pytest.raises(DataError, match="header but no rows") as err:
+        load(root)
+    assert_names(err.value, file, None)
+
+
+def test_ragged_row_is_a_csv_error_naming_the_line(tmp_path):
+    table = finetune_table()
+    table.rows[1].append("extra")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="not a readable CSV file") as err:
+        load(root)
+    assert str(file) in str(err.value) and "line 3" in str(err.value)
+
+
+def test_no_csv_files(tmp_path):
+    (tmp_path / "finetune").mkdir()
+    with pytest.raises(DataError, match="no CSV files under"):
+        load(tmp_path)
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load(tmp_path / "nowhere")
+
+
+def test_unknown_metric_is_named(tmp_path):
+    root, _ = snapshot_with(tmp_path, "finetune", finetune_table())
+    with pytest.raises(DataError, match=r"unknown metric\(s\) 'finetune'"):
+        bg.load_panel(root, metrics=("finetune",))
