@@ -10,6 +10,21 @@ from bayesgrowth.data import load_panel
 from bayesgrowth.errors import BayesGrowthError, DataError, UnknownModelError
 from bayesgrowth.panel import METRICS, LoadReport, Panel
 
+
+def __getattr__(name: str):
+    # fit/load pull in PyMC (seconds to import): resolved on first use, not at `import bayesgrowth`.
+    if name in ("fit", "load", "GrowthFit", "Priors"):
+        from bayesgrowth import fitting, model, result
+
+        return {
+            "fit": fitting.fit,
+            "load": result.load,
+            "GrowthFit": result.GrowthFit,
+            "Priors": model.Priors,
+        }[name]
+    raise AttributeError(f"module 'bayesgrowth' has no attribute {name!r}")
+
+
 try:
     __version__ = version("bayesgrowth")
 except PackageNotFoundError:  # running from a source tree that is not installed
@@ -19,9 +34,13 @@ __all__ = [
     "METRICS",
     "BayesGrowthError",
     "DataError",
+    "GrowthFit",
     "LoadReport",
     "Panel",
+    "Priors",
     "UnknownModelError",
     "__version__",
+    "fit",
+    "load",
     "load_panel",
 ]

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 LOCK_NAME = ".lock"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -94,6 +96,18 @@ def write_table(path: Path, header: list[str], rows: list[Row]) -> None:
 def write_json(path: Path, data: Any) -> None:
     """Replace ``path`` atomically by ``data`` as JSON."""
     _atomic(path, lambda fh: json.dump(data, fh, indent=1, sort_keys=True))
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Replace ``path`` atomically by ``text``."""
+    path = Path(path)
+    _atomic(path, lambda fh: fh.write(text), newline="")
+    return path
+
+
+def write_csv(path: str | os.PathLike, table: pd.DataFrame) -> Path:
+    """Replace ``path`` atomically by a DataFrame as CSV (without its index)."""
+    return write_text(path, table.to_csv(index=False))
 
 
 def _atomic(path: Path, write, **open_kwargs) -> None:

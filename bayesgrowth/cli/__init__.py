@@ -15,13 +15,18 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from bayesgrowth.cli import data_cmd  # noqa: E402  (modules register commands on `app`)
+from bayesgrowth.cli import data_cmd, model_cmd  # noqa: E402  (modules register commands on `app`)
 
 data_cmd.register(app)
+model_cmd.register(app)
 
 from bayesgrowth.cli import collect_cmd  # noqa: E402
 
 collect_cmd.register(app)
+
+from bayesgrowth.cli import backtest_cmd  # noqa: E402
+
+backtest_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,123 @@
+"""``bayesgrowth fit | forecast | parameters | run``: the hierarchical model from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bayesgrowth.cli.options import DataOption, MetricOption
+from bayesgrowth.data import load_panel
+from bayesgrowth.store import write_csv, write_text
+
+# PyMC takes seconds to import: the model modules are imported inside the commands that need
+# them, so `bayesgrowth data …` and `--help` stay quick.
+
+FitPath = Annotated[
+    Path, typer.Option("--fit", help="A saved fit (netCDF, or zarr when it ends in .zarr).")
+]
+
+
+def _fit(data, metric, orgs, models, draws, tune, chains, seed, sampler):
+    from bayesgrowth.fitting import fit as fit_model
+
+    panel = load_panel(data, metrics=(metric,))
+    if orgs or models:
+        panel = panel.select(organizations=orgs or None, models=models or None)
+    print(f"fitting {panel.metric(metric).n_series:,} {metric} series from {panel.source}")
+    result = fit_model(
+        panel, metric, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler
+    )
+    print("diagnostics:")
+    for line in result.diagnostics().lines():
+        print(f"  {line}")
+    return result
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the model commands to the top-level app."""
+
+    @app.command("fit")
+    def fit_cmd(
+        out: Annotated[Path, typer.Option("--out", help="Where to save the fit (.nc or .zarr).")],
+        data: DataOption = None,
+        metric: MetricOption = "finetunes",
+        org: Annotated[
+            list[str] | None, typer.Option("--org", help="Only this organisation (repeatable).")
+        ] = None,
+        model: Annotated[
+            list[str] | None, typer.Option("--model", help="Only this model id (repeatable).")
+        ] = None,
+        draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
+        tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+        chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
+        seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
+        sampler: Annotated[str, typer.Option(help="nutpie, pymc or numpyro.")] = "nutpie",
+    ) -> None:
+        """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
+        result = _fit(data, metric, org, model, draws, tune, chains, seed, sampler)
+        print(f"saved {result.save(out)}")
+
+    @app.command("forecast")
+    def forecast_cmd(
+        fit: FitPath,
+        out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+        horizon: Annotated[
+            int, typer.Option(help="Steps past each series' last observation.")
+        ] = 12,
+        new_model_of: Annotated[
+            str | None,
+            typer.Option(
+                "--new-model-of",
+                help="Forecast a model of this organisation released today, instead.",
+            ),
+        ] = None,
+        samples: Annotated[int, typer.Option(help="Posterior draws used.")] = 1000,
+    ) -> None:
+        """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
+        from bayesgrowth.result import load
+
+        result = load(fit)
+        if new_model_of:
+            table = result.forecast_new(new_model_of, horizon, n_samples=samples)
+        else:
+            table = result.forecast(horizon, n_samples=samples)
+        write_csv(out, table)
+        print(f"wrote {len(table):,} rows to {out}")
+
+    @app.command("parameters")
+    def parameters_cmd(
+        fit: FitPath,
+        out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    ) -> None:
+        """Write λ, μ, σ posterior medians and 90% intervals per model, beside the paper's values."""
+        from bayesgrowth.result import load
+
+        table = load(fit).parameters()
+        write_csv(out, table)
+        print(f"wrote {len(table):,} rows to {out}")
+
+    @app.command("run")
+    def run_cmd(
+        out: Annotated[Path, typer.Option("--out", help="Directory for the results.")] = Path(
+            "results/latest"
+        ),
+        data: DataOption = None,
+        metric: MetricOption = "finetunes",
+        draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
+        tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+        horizon: Annotated[int, typer.Option(help="Forecast horizon in steps.")] = 12,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    ) -> None:
+        """The main job: fit every series, then write fit, forecasts, parameters and diagnostics."""
+        result = _fit(data, metric, None, None, draws, tune, 2, seed, "nutpie")
+        out.mkdir(parents=True, exist_ok=True)
+        result.save(out / f"fit-{metric}.nc")
+        write_csv(out / f"forecasts-{metric}.csv", result.forecast(horizon))
+        write_csv(out / f"parameters-{metric}.csv", result.parameters())
+        write_csv(out / f"organisations-{metric}.csv", result.organisations())
+        write_text(
+            out / f"diagnostics-{metric}.txt", "\n".join(result.diagnostics().lines()) + "\n"
+        )
+        print(f"results written to {out}/")

@@ -1,0 +1,127 @@
+"""Sampling diagnostics: divergences, R-hat, effective sample size, tree depth — reported, never hidden."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Summary of how well the sampler did.
+
+    Attributes
+    ----------
+    divergences
+        Number of divergent transitions after tuning.
+    max_rhat
+        Largest rank-normalised split R-hat over every posterior quantity.
+    min_ess_bulk, min_ess_tail
+        Smallest bulk and tail effective sample sizes.
+    max_depth_hits
+        Draws that hit the maximum tree depth.
+    mean_tree_depth
+        Average tree depth.
+    wall_seconds
+        Sampling wall time (compilation included).
+    draws, chains
+        Draws per chain kept, and chains.
+    worst
+        The quantities with the largest R-hat, for the report.
+    """
+
+    divergences: int
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    max_depth_hits: int
+    mean_tree_depth: float
+    wall_seconds: float
+    draws: int
+    chains: int
+    worst: tuple[tuple[str, float, float], ...] = ()
+
+    def problems(self) -> list[str]:
+        """Plain-language statements of each problem found; empty when sampling looks healthy."""
+        out = []
+        if self.divergences:
+            out.append(
+                f"{self.divergences} divergent transitions: the posterior has regions the sampler cannot explore; treat intervals with caution"
+            )
+        if not np.isfinite(self.max_rhat) or self.max_rhat > RHAT_MAX:
+            out.append(
+                f"max R-hat {self.max_rhat:.3f} > {RHAT_MAX}: chains disagree; run longer (--draws/--tune) before trusting results"
+            )
+        if not np.isfinite(self.min_ess_bulk) or self.min_ess_bulk < ESS_MIN:
+            out.append(
+                f"min bulk ESS {self.min_ess_bulk:.0f} < {ESS_MIN}: too few effective draws for stable intervals"
+            )
+        if self.max_depth_hits:
+            out.append(f"{self.max_depth_hits} draws hit the maximum tree depth")
+        return out
+
+    def lines(self) -> list[str]:
+        """The summary as printable lines, problems last."""
+        lines = [
+            f"chains × draws: {self.chains} × {self.draws}; wall time {self.wall_seconds:.1f} s",
+            f"divergences: {self.divergences}",
+            f"max R-hat: {self.max_rhat:.4f}; min ESS bulk {self.min_ess_bulk:.0f}, tail {self.min_ess_tail:.0f}",
+            f"tree depth: mean {self.mean_tree_depth:.1f}, draws at max depth {self.max_depth_hits}",
+        ]
+        if self.worst:
+            lines.append(
+                "largest R-hat: "
+                + ", ".join(f"{n} ({r:.3f}, ESS {e:.0f})" for n, r, e in self.worst)
+            )
+        problems = self.problems()
+        lines += [f"WARNING: {p}" for p in problems] if problems else ["no sampling problems found"]
+        return lines
+
+    def to_dict(self) -> dict:
+        """Plain dict, e.g. for JSON."""
+        return asdict(self)
+
+
+def _flat(tree: xr.DataTree) -> pd.Series:
+    ds = tree.to_dataset() if isinstance(tree, xr.DataTree) else tree
+    parts = []
+    for name, da in ds.data_vars.items():
+        values = np.asarray(da.values, dtype=float).ravel()
+        parts.append(
+            pd.Series(
+                values,
+                index=[f"{name}[{i}]" if values.size > 1 else name for i in range(values.size)],
+            )
+        )
+    return pd.concat(parts) if parts else pd.Series(dtype=float)
+
+
+def diagnose(idata: xr.DataTree, wall_seconds: float, max_depth: int = 10) -> Diagnostics:
+    """Compute :class:`Diagnostics` from an ArviZ/xarray DataTree with posterior and sample_stats."""
+    post = idata["posterior"]
+    stats = idata["sample_stats"].to_dataset()
+    rhat = _flat(az.rhat(post))
+    bulk = _flat(az.ess(post, method="bulk"))
+    tail = _flat(az.ess(post, method="tail"))
+    depth = stats["depth"] if "depth" in stats else stats.get("tree_depth")
+    div = stats["diverging"] if "diverging" in stats else stats.get("divergences")
+    worst = rhat.sort_values(ascending=False).head(5)
+    return Diagnostics(
+        divergences=int(div.sum()) if div is not None else 0,
+        max_rhat=float(rhat.max()),
+        min_ess_bulk=float(bulk.min()),
+        min_ess_tail=float(tail.min()),
+        max_depth_hits=int((depth >= max_depth).sum()) if depth is not None else 0,
+        mean_tree_depth=float(depth.mean()) if depth is not None else float("nan"),
+        wall_seconds=float(wall_seconds),
+        draws=int(post.sizes["draw"]),
+        chains=int(post.sizes["chain"]),
+        worst=tuple((str(n), float(r), float(bulk.get(n, np.nan))) for n, r in worst.items()),
+    )

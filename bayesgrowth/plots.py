@@ -1,0 +1,107 @@
+"""Figures. Free functions ``plot_x(..., ax=None) -> (fig, ax)``; nothing here fits or reads files."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from bayesgrowth.model import Priors, prior_curves
+from bayesgrowth.panel import TIME_UNIT
+
+
+def _axes(ax):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        return fig, ax
+    return ax.figure, ax
+
+
+def plot_forecast(
+    observed: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    actual: pd.DataFrame | None = None,
+    point: pd.DataFrame | None = None,
+    title: str | None = None,
+    metric: str = "finetunes",
+    ax=None,
+):
+    """One series: observed counts, the forecast median with 50% and 90% bands.
+
+    Parameters
+    ----------
+    observed
+        Columns ``t, cumulative`` (what the fit saw).
+    forecast
+        Columns ``t, q05, q25, q50, q75, q95``.
+    actual
+        Optional ``t, cumulative`` observed after the cut, drawn for comparison.
+    point
+        Optional ``t, value`` of another method's point forecast (e.g. the paper's curve fit).
+    """
+    fig, ax = _axes(ax)
+    ax.plot(observed["t"], observed["cumulative"], "o-", color="k", ms=3, label="observed (fitted)")
+    ax.fill_between(
+        forecast["t"], forecast["q05"], forecast["q95"], color="C0", alpha=0.2, label="90% band"
+    )
+    ax.fill_between(
+        forecast["t"], forecast["q25"], forecast["q75"], color="C0", alpha=0.35, label="50% band"
+    )
+    ax.plot(forecast["t"], forecast["q50"], color="C0", label="median forecast")
+    if actual is not None:
+        ax.plot(actual["t"], actual["cumulative"], "x", color="C3", ms=4, label="observed later")
+    if point is not None:
+        ax.plot(point["t"], point["value"], "--", color="C1", label="paper's curve fit")
+    ax.set_xlabel(f"{TIME_UNIT[metric]}s since release")
+    ax.set_ylabel(f"cumulative {metric}")
+    ax.set_title(title or "")
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_prior_predictive(
+    priors: Priors,
+    final_counts: np.ndarray,
+    *,
+    horizon: int = 36,
+    n: int = 2000,
+    seed: int = 0,
+    ax=None,
+):
+    """Prior predictive check: bands of c(t) under the priors beside the observed last counts.
+
+    Parameters
+    ----------
+    priors
+        The hyperpriors to check.
+    final_counts
+        Last observed counts of the active series (drawn as a rug on the right-hand axis).
+    """
+    fig, ax = _axes(ax)
+    t = np.arange(1, horizon + 1, dtype=float)
+    curves = prior_curves(priors, t, n=n, seed=seed)
+    for lo, hi, alpha in ((0.05, 0.95, 0.2), (0.25, 0.75, 0.35)):
+        ax.fill_between(
+            t,
+            np.quantile(curves, lo, axis=0),
+            np.quantile(curves, hi, axis=0),
+            color="C2",
+            alpha=alpha,
+            label=f"prior {round((hi - lo) * 100)}% band",
+        )
+    ax.plot(t, np.median(curves, axis=0), color="C2", label="prior median")
+    ax.plot(
+        np.full(len(final_counts), horizon + 0.5),
+        np.maximum(final_counts, 1),
+        "_",
+        color="k",
+        alpha=0.3,
+        label="observed last counts",
+    )
+    ax.set_yscale("log")
+    ax.set_xlabel("months since release")
+    ax.set_ylabel("cumulative fine-tunes (log)")
+    ax.set_title("Prior predictive check")
+    ax.legend(fontsize=8)
+    return fig, ax

@@ -1,0 +1,411 @@
+"""A fitted model: posterior + design + configuration, with forecasts, tables and save/load.
+
+Saved fits are netCDF (via h5netcdf) or zarr — never pickle — holding the ArviZ groups
+``posterior`` and ``sample_stats``, a ``design`` group with the arrays the model was built from,
+and JSON attributes with the configuration, the data hash, the package version and the
+diagnostics. A reloaded fit gives identical forecasts for the same seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from bayesgrowth import forecast as fc
+from bayesgrowth.design import Design
+from bayesgrowth.diagnostics import Diagnostics
+from bayesgrowth.errors import BayesGrowthError, UnknownModelError
+
+FORMAT_VERSION = 1
+_SERIES = ("models", "series_org", "last_t", "last_t_exact", "last_value", "base_value", "base_t")
+_INCREMENT = ("inc_series", "t0", "t1", "inc")
+_ONSET = ("onset_org", "onset_step", "onset_at_risk", "onset_events")
+_DIMS = {
+    **dict.fromkeys(_SERIES, "series"),
+    **dict.fromkeys(_INCREMENT, "increment"),
+    **dict.fromkeys(_ONSET, "onset_cell"),
+    "active": "active",
+    "size": "active",
+    "organizations": "organization",
+}
+
+
+class FitFileError(BayesGrowthError):
+    """A saved fit that cannot be read or was written by an incompatible version."""
+
+
+def design_to_dataset(design: Design, paper_fits: pd.DataFrame | None) -> xr.Dataset:
+    """The design arrays as one Dataset (each field keeps its own dimension)."""
+    ds = xr.Dataset({name: (_DIMS[name], getattr(design, name)) for name in _DIMS})
+    if paper_fits is not None:
+        for col in paper_fits.columns:
+            ds[f"paper_{col}"] = ("series", paper_fits[col].to_numpy(dtype=float))
+    ds.attrs["metric"] = design.metric
+    return ds
+
+
+def design_from_dataset(ds: xr.Dataset) -> tuple[Design, pd.DataFrame | None]:
+    """Inverse of :func:`design_to_dataset`."""
+    values = {name: ds[name].values for name in _DIMS}
+    values["models"] = values["models"].astype(str)
+    values["organizations"] = values["organizations"].astype(str)
+    design = Design(metric=str(ds.attrs["metric"]), **values)
+    paper_cols = [v for v in ds.data_vars if str(v).startswith("paper_")]
+    paper = (
+        pd.DataFrame({c[len("paper_") :]: ds[c].values for c in paper_cols}, index=design.models)
+        if paper_cols
+        else None
+    )
+    return design, paper
+
+
+class GrowthFit:
+    """Posterior of the hierarchical growth model for one metric.
+
+    Use :func:`bayesgrowth.fit` to create one and :func:`bayesgrowth.load` to reopen a saved one.
+    ``fit.idata`` is an ArviZ-compatible :class:`xarray.DataTree`.
+    """
+
+    def __init__(
+        self, idata, design, config, data_hash, diagnostics, paper_fits=None, version=None
+    ):
+        from bayesgrowth import __version__
+
+        self.idata = idata
+        self.design: Design = design
+        self.config = config
+        self.data_hash: str = data_hash
+        self._diagnostics: Diagnostics = diagnostics
+        self.paper_fits: pd.DataFrame | None = paper_fits
+        self.version: str = version or __version__
+
+    # --- posterior access --------------------------------------------------------------------
+    def _draws(self, name: str, n_samples: int) -> np.ndarray:
+        """Posterior of ``name`` as (..., n_samples), evenly thinned over chains × draws."""
+        da = self.idata["posterior"][name]
+        stacked = da.stack(sample=("chain", "draw")).transpose(..., "sample").values
+        total = stacked.shape[-1]
+        pick = np.linspace(0, total - 1, min(n_samples, total)).round().astype(int)
+        return stacked[..., pick]
+
+    def _curve(self, n_samples: int) -> fc.CurveDraws:
+        d = self.design
+        org = d.series_org[d.active]
+        alpha = np.exp(
+            self._draws("disp_org", n_samples)[org]
+            + self._draws("disp_size", n_samples) * d.size[:, None]
+        )
+        return fc.CurveDraws(
+            log_lam=self._draws("log_lam", n_samples),
+            mu=self._draws("mu", n_samples),
+            log_sigma=self._draws("log_sigma", n_samples),
+            alpha=alpha,
+        )
+
+    def _population(
+        self, org: np.ndarray, n_samples: int, rng: np.random.Generator
+    ) -> fc.CurveDraws:
+        """Curve parameters of new series of organisations ``org``, drawn from the hierarchy."""
+        d = self.design
+        out = {}
+        for name in ("log_lam", "mu", "log_sigma"):
+            mean = self._draws(f"org_{name}", n_samples)[org]
+            spread = self._draws(f"s_{name}", n_samples)
+            out[name] = mean + spread * rng.standard_normal(mean.shape)
+        centre = np.log1p(d.last_value[d.active]).mean() if len(d.active) else 0.0
+        size = np.log1p(1.0) - centre
+        alpha = np.exp(
+            self._draws("disp_org", n_samples)[org] + self._draws("disp_size", n_samples) * size
+        )
+        return fc.CurveDraws(alpha=alpha, **out)
+
+    # --- forecasts ---------------------------------------------------------------------------
+    def simulate(
+        self, steps: np.ndarray, *, n_samples: int = 500, seed: int | None = None
+    ) -> np.ndarray:
+        """Posterior predictive cumulative counts of every fitted series at future ``steps``.
+
+        Parameters
+        ----------
+        steps
+            Integer steps after each series' last observation, shape (n_series, H), increasing
+            along H.
+        n_samples
+            Posterior draws used (evenly thinned).
+        seed
+            Random seed; default the fit's sampler seed, so forecasts are reproducible.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_series, H, n_samples).
+        """
+        d = self.design
+        rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
+        steps = np.asarray(steps, dtype=float)
+        out = np.empty((d.n_series, steps.shape[1], min(n_samples, self._n_draws())))
+        if len(d.active):
+            a = d.active
+            out[a] = fc.grow(
+                self._curve(n_samples),
+                d.last_t_exact[a],
+                d.last_value[a],
+                steps[a],
+                rng,
+                self.config.m,
+            )
+        dormant = np.setdiff1d(np.arange(d.n_series), a if len(d.active) else [])
+        if len(dormant):
+            org = d.series_org[dormant]
+            out[dormant] = d.base_value[dormant, None, None] + fc.dormant(
+                self._draws("onset_org", n_samples)[org],
+                self._draws("onset_slope", n_samples),
+                self._population(org, n_samples, rng),
+                steps[dormant],
+                rng,
+                self.config.m,
+            )
+        return out
+
+    def _n_draws(self) -> int:
+        post = self.idata["posterior"]
+        return int(post.sizes["chain"] * post.sizes["draw"])
+
+    def forecast(
+        self, horizon: int, *, n_samples: int = 500, seed: int | None = None
+    ) -> pd.DataFrame:
+        """Forecast every fitted series ``horizon`` steps past its last observation.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``model, organization, metric, t, mean, q05, q25, q50, q75, q95`` with
+            t = last observed + 1 … last + horizon, one block per series (dormant ones included).
+        """
+        if horizon < 1:
+            raise BayesGrowthError("horizon must be at least 1")
+        d = self.design
+        steps = d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]
+        samples = self.simulate(steps, n_samples=n_samples, seed=seed)
+        return self._table(np.arange(d.n_series), steps, samples)
+
+    def predictive(
+        self, targets: pd.DataFrame, *, n_samples: int = 500, seed: int | None = None
+    ) -> np.ndarray:
+        """Predictive draws of the cumulative count for arbitrary (model, t) targets.
+
+        Parameters
+        ----------
+        targets
+            Columns ``model`` and ``t`` (integer steps after each series' last observation).
+        n_samples, seed
+            As in :meth:`simulate`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(targets), n_samples), rows aligned with ``targets``.
+        """
+        d = self.design
+        index = pd.Series(np.arange(d.n_series), index=d.models)
+        unknown = sorted(set(targets["model"]) - set(d.models))
+        if unknown:
+            raise UnknownModelError(f"models not in this fit: {', '.join(unknown[:5])}")
+        rows = index.loc[targets["model"]].to_numpy()
+        ahead = targets["t"].to_numpy(dtype=int) - d.last_t[rows]
+        if (ahead < 1).any():
+            raise BayesGrowthError("targets must lie after each series' last observed step")
+        horizon = int(ahead.max())
+        steps = d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]
+        samples = self.simulate(steps, n_samples=n_samples, seed=seed)
+        return samples[rows, ahead - 1]
+
+    def forecast_new(
+        self, organization: str, horizon: int, *, n_samples: int = 500, seed: int | None = None
+    ) -> pd.DataFrame:
+        """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon)."""
+        d = self.design
+        known = list(d.organizations)
+        if organization not in known:
+            raise UnknownModelError(
+                f"unknown organisation {organization!r}; fitted ones: {', '.join(known)}"
+            )
+        rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
+        org = np.array([known.index(organization)])
+        steps = np.arange(1, horizon + 1, dtype=float)[None, :]
+        samples = fc.dormant(
+            self._draws("onset_org", n_samples)[org],
+            self._draws("onset_slope", n_samples),
+            self._population(org, n_samples, rng),
+            steps,
+            rng,
+            self.config.m,
+        )
+        table = pd.DataFrame(
+            {
+                "model": f"<new {organization} model>",
+                "organization": organization,
+                "metric": d.metric,
+                "t": steps[0].astype(int),
+            }
+        )
+        return table.assign(**{k: v[0] for k, v in fc.summarise(samples).items()})
+
+    def _table(self, rows: np.ndarray, steps: np.ndarray, samples: np.ndarray) -> pd.DataFrame:
+        d = self.design
+        h = steps.shape[1]
+        table = pd.DataFrame(
+            {
+                "model": np.repeat(d.models[rows], h),
+                "organization": np.repeat(d.organizations[d.series_org[rows]], h),
+                "metric": d.metric,
+                "t": steps.reshape(-1).astype(int),
+            }
+        )
+        stats = fc.summarise(samples.reshape(len(rows) * h, -1))
+        return table.assign(**stats)
+
+    # --- tables ------------------------------------------------------------------------------
+    def parameters(self) -> pd.DataFrame:
+        """Per fitted model: λ, μ, σ posterior median and 90% interval, beside the paper's estimate.
+
+        Dormant series (no count yet) have no curve of their own and get empty cells. The
+        authors' estimates were fitted on a years axis (t = k/12): their λ and σ are comparable
+        with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it.
+        """
+        d = self.design
+        table = pd.DataFrame(
+            {
+                "model": d.models,
+                "organization": d.organizations[d.series_org],
+                "last_value": d.last_value.astype(int),
+                "status": "dormant",
+            }
+        )
+        table.loc[d.active, "status"] = "active"
+        for name, label, transform in (
+            ("log_lam", "lambda", np.exp),
+            ("mu", "mu", lambda x: x),
+            ("log_sigma", "sigma", np.exp),
+        ):
+            q = np.quantile(
+                transform(self._draws(name, self._n_draws())), [0.05, 0.5, 0.95], axis=-1
+            )
+            for i, suffix in enumerate(("q05", "median", "q95")):
+                col = np.full(d.n_series, np.nan)
+                col[d.active] = q[i]
+                table[f"{label}_{suffix}"] = col
+        if self.paper_fits is not None:
+            paper = self.paper_fits.reindex(d.models)
+            table["paper_lambda"] = paper["lambda_i"].to_numpy()
+            table["paper_mu"] = paper["mu_i"].to_numpy()
+            table["paper_mu_months"] = paper["mu_i"].to_numpy() + np.log(12.0)
+            table["paper_sigma"] = paper["sigma_i"].to_numpy()
+        return table
+
+    def organisations(self) -> pd.DataFrame:
+        """Per organisation: posterior medians of the curve means, onset chance, dispersion."""
+        d = self.design
+        n = self._n_draws()
+        table = pd.DataFrame(
+            {
+                "organization": d.organizations,
+                "series": np.bincount(d.series_org, minlength=len(d.organizations)),
+                "active": np.bincount(d.series_org[d.active], minlength=len(d.organizations)),
+            }
+        )
+        table["lambda_median"] = np.median(np.exp(self._draws("org_log_lam", n)), axis=-1)
+        table["mu_median"] = np.median(self._draws("org_mu", n), axis=-1)
+        table["sigma_median"] = np.median(np.exp(self._draws("org_log_sigma", n)), axis=-1)
+        onset = self._draws("onset_org", n)
+        slope = self._draws("onset_slope", n)
+        for k in (1, 12):
+            table[f"onset_prob_step{k}"] = np.median(fc.onset_probability(onset, slope, k), axis=-1)
+        table["dispersion_median"] = np.median(np.exp(self._draws("disp_org", n)), axis=-1)
+        return table
+
+    def diagnostics(self) -> Diagnostics:
+        """Sampling diagnostics of this fit."""
+        return self._diagnostics
+
+    # --- persistence -------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fit to ``path`` (zarr if it ends in ``.zarr``, else netCDF), atomically."""
+        path = Path(path)
+        tree = xr.DataTree.from_dict(
+            {
+                "posterior": self.idata["posterior"].to_dataset(),
+                "sample_stats": self.idata["sample_stats"].to_dataset(),
+                "design": design_to_dataset(self.design, self.paper_fits),
+            }
+        )
+        tree.attrs = {
+            "bayesgrowth_format": FORMAT_VERSION,
+            "bayesgrowth_version": self.version,
+            "config": json.dumps(self.config.to_dict()),
+            "data_hash": self.data_hash,
+            "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
+        if path.suffix == ".zarr":
+            tree.to_zarr(tmp)
+        else:
+            tree.to_netcdf(tmp, engine="h5netcdf")
+        if path.is_dir():
+            import shutil
+
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+        tmp.parent.rmdir()
+        return path
+
+
+def load(path: str | os.PathLike) -> GrowthFit:
+    """Reopen a fit written by :meth:`GrowthFit.save`.
+
+    Raises
+    ------
+    FitFileError
+        When the file is missing, unreadable or from an incompatible format version.
+    """
+    from bayesgrowth.fitting import FitConfig
+
+    path = Path(path)
+    if not path.exists():
+        raise FitFileError(f"no fit at {path}")
+    try:
+        tree = xr.open_datatree(
+            path, engine="zarr" if path.suffix == ".zarr" else "h5netcdf"
+        ).load()
+    except (OSError, ValueError) as exc:
+        raise FitFileError(f"{path} is not a readable fit file ({exc})") from None
+    if int(tree.attrs.get("bayesgrowth_format", -1)) != FORMAT_VERSION:
+        raise FitFileError(
+            f"{path} was written in fit format {tree.attrs.get('bayesgrowth_format')}; this version reads {FORMAT_VERSION}"
+        )
+    design, paper = design_from_dataset(tree["design"].to_dataset())
+    diag = json.loads(tree.attrs["diagnostics"])
+    diag["worst"] = tuple(tuple(w) for w in diag.get("worst", ()))
+    idata = xr.DataTree.from_dict(
+        {
+            "posterior": tree["posterior"].to_dataset(),
+            "sample_stats": tree["sample_stats"].to_dataset(),
+        }
+    )
+    return GrowthFit(
+        idata=idata,
+        design=design,
+        config=FitConfig.from_dict(json.loads(tree.attrs["config"])),
+        data_hash=str(tree.attrs["data_hash"]),
+        diagnostics=Diagnostics(**diag),
+        paper_fits=paper,
+        version=str(tree.attrs["bayesgrowth_version"]),
+    )
