@@ -55,7 +55,9 @@ class Diagnostics:
             out.append(
                 f"{self.divergences} divergent transitions: the posterior has regions the sampler cannot explore; treat intervals with caution"
             )
-        if not np.isfinite(self.max_rhat) or self.max_rhat > RHAT_MAX:
+        if self.chains < 2:
+            out.append("R-hat needs at least 2 chains: convergence cannot be checked")
+        elif not np.isfinite(self.max_rhat) or self.max_rhat > RHAT_MAX:
             out.append(
                 f"max R-hat {self.max_rhat:.3f} > {RHAT_MAX}: chains disagree; run longer (--draws/--tune) before trusting results"
             )

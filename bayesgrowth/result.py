@@ -116,9 +116,12 @@ class GrowthFit:
         d = self.design
         out = {}
         for name in ("log_lam", "mu", "log_sigma"):
-            mean = self._draws(f"org_{name}", n_samples)[org]
-            spread = self._draws(f"s_{name}", n_samples)
-            out[name] = mean + spread * rng.standard_normal(mean.shape)
+            out[name] = self._draws(f"org_{name}", n_samples)[org]
+        # σ is an organisation-level quantity; λ and μ vary by series around their org means.
+        for name in ("log_lam", "mu"):
+            out[name] = out[name] + self._draws(f"s_{name}", n_samples) * rng.standard_normal(
+                out[name].shape
+            )
         centre = np.log1p(d.last_value[d.active]).mean() if len(d.active) else 0.0
         size = np.log1p(1.0) - centre
         alpha = np.exp(

@@ -13,7 +13,7 @@ from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 from bayesgrowth.forecast import poisson_gamma
 from bayesgrowth.synthetic import synthetic_panel
 
-DRAWS = dict(draws=300, tune=300, chains=2)
+DRAWS = dict(draws=250, tune=250, chains=2)
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +38,19 @@ def test_synthetic_panel_is_labelled(synthetic):
 
 def test_recovers_curve_parameters(fitted, synthetic):
     """True log λ and μ fall inside the 90% intervals at about the nominal rate."""
-    _, truth = synthetic
-    params = fitted.parameters().set_index("model").loc[truth.table["model"]]
+    panel, truth = synthetic
+    grown = panel.series.set_index("model")["last_value"].loc[truth.table["model"]].to_numpy() > 0
+    truth_table = truth.table[grown]
+    assert len(truth_table) >= 20, "the synthetic panel should have grown series to recover"
+    params = fitted.parameters().set_index("model").loc[truth_table["model"]]
     inside = []
-    for name, true in (("lambda", truth.table["lam"]), ("mu", truth.table["mu"])):
+    for name, true in (("lambda", truth_table["lam"]), ("mu", truth_table["mu"])):
         lo, hi = params[f"{name}_q05"].to_numpy(), params[f"{name}_q95"].to_numpy()
         inside.append((true.to_numpy() >= lo) & (true.to_numpy() <= hi))
     rate = np.concatenate(inside).mean()
     assert rate >= 0.75, f"only {rate:.0%} of true values inside the 90% intervals"
     # λ is well identified by the level of long series: medians track the truth.
-    corr = np.corrcoef(np.log(params["lambda_median"]), np.log(truth.table["lam"]))[0, 1]
+    corr = np.corrcoef(np.log(params["lambda_median"]), np.log(truth_table["lam"]))[0, 1]
     assert corr > 0.8
 
 
@@ -128,11 +131,10 @@ def test_load_rejects_garbage(tmp_path):
 def test_same_seed_same_posterior(synthetic):
     panel, _ = synthetic
     small = panel.select(organizations=["synth-0"])
-    a = bayesgrowth.fit(small, draws=100, tune=100, chains=1, seed=7, progress=False)
-    b = bayesgrowth.fit(small, draws=100, tune=100, chains=1, seed=7, progress=False)
-    xr.testing.assert_identical(
-        a.idata["posterior"].to_dataset(), b.idata["posterior"].to_dataset()
-    )
+    a = bayesgrowth.fit(small, draws=50, tune=50, chains=1, seed=7, progress=False)
+    b = bayesgrowth.fit(small, draws=50, tune=50, chains=1, seed=7, progress=False)
+    # Equal values and coordinates (the attributes hold creation timestamps).
+    xr.testing.assert_equal(a.idata["posterior"].to_dataset(), b.idata["posterior"].to_dataset())
 
 
 def test_diagnostics_surface_divergences(fitted):

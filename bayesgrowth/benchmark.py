@@ -1,0 +1,116 @@
+"""Benchmarks that print their figures and record them under ``results/``.
+
+``python -m bayesgrowth.benchmark fit --out results/benchmark-fit`` fits every fine-tune series
+of the snapshot and records wall time, time per 1,000 series, peak memory and the sampling
+diagnostics against the targets (0 divergences, R-hat <= 1.01, bulk ESS >= 400, <= 15 min,
+<= 4 GiB). Speed and memory are measured here, never in timed tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bayesgrowth.cli.options import DataOption, MetricOption
+from bayesgrowth.data import load_panel
+from bayesgrowth.diagnostics import ESS_MIN, RHAT_MAX
+from bayesgrowth.store import write_text
+
+app = typer.Typer(
+    help="Benchmarks (figures printed and written under results/).", no_args_is_help=True
+)
+
+TARGETS = {
+    "wall_minutes": 15.0,
+    "peak_gib": 4.0,
+    "max_rhat": RHAT_MAX,
+    "min_ess_bulk": ESS_MIN,
+    "divergences": 0,
+}
+
+
+def peak_memory_gib() -> float:
+    """Peak resident memory of this process and its finished children, in GiB (Linux: KiB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 2**20
+
+
+@app.callback()
+def _group() -> None:
+    """Keep ``fit`` a named sub-command (more benchmarks may join it)."""
+
+
+@app.command("fit")
+def fit_benchmark(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for figures.json and README.md.")
+    ] = Path("results/benchmark-fit"),
+    data: DataOption = None,
+    metric: MetricOption = "finetunes",
+    draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
+    tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    save: Annotated[Path | None, typer.Option(help="Also save the fit here (.nc).")] = None,
+) -> None:
+    """Fit all series of one metric and record time, memory and diagnostics."""
+    from bayesgrowth.fitting import fit
+
+    start = time.perf_counter()
+    panel = load_panel(data, metrics=(metric,))
+    n = panel.metric(metric).n_series
+    result = fit(panel, metric, draws=draws, tune=tune, chains=2, seed=seed)
+    wall = time.perf_counter() - start
+    if save:
+        result.save(save)
+    diag = result.diagnostics()
+    figures = {
+        "metric": metric,
+        "series": n,
+        "active_series": int(len(result.design.active)),
+        "draws": draws,
+        "tune": tune,
+        "chains": 2,
+        "wall_seconds_total": round(wall, 1),
+        "sampling_seconds": round(diag.wall_seconds, 1),
+        "seconds_per_1000_series": round(wall / n * 1000, 1),
+        "peak_gib": round(peak_memory_gib(), 2),
+        "divergences": diag.divergences,
+        "max_rhat": round(diag.max_rhat, 4),
+        "min_ess_bulk": round(diag.min_ess_bulk, 0),
+        "min_ess_tail": round(diag.min_ess_tail, 0),
+        "mean_tree_depth": round(diag.mean_tree_depth, 2),
+        "worst": [list(w) for w in diag.worst],
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    }
+    met = {
+        "wall <= 15 min": wall / 60 <= TARGETS["wall_minutes"],
+        "peak <= 4 GiB": figures["peak_gib"] <= TARGETS["peak_gib"],
+        "0 divergences": diag.divergences == 0,
+        "R-hat <= 1.01": diag.max_rhat <= RHAT_MAX,
+        "bulk ESS >= 400": diag.min_ess_bulk >= ESS_MIN,
+    }
+    figures["targets_met"] = met
+    lines = [f"{k}: {v}" for k, v in figures.items() if k not in ("worst", "targets_met")]
+    lines += [f"target {k}: {'met' if ok else 'NOT met'}" for k, ok in met.items()]
+    print("\n".join(lines))
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "figures.json", json.dumps(figures, indent=1) + "\n")
+    command = f"python -m bayesgrowth.benchmark fit --metric {metric} --draws {draws} --tune {tune} --seed {seed}"
+    write_text(
+        out / "README.md",
+        f"# Fit benchmark ({metric})\n\nCommand: `{command}`\n\n```\n"
+        + "\n".join(lines)
+        + "\n```\n",
+    )
+
+
+if __name__ == "__main__":
+    app()
