@@ -167,15 +167,21 @@ class GrowthFit:
         dormant = np.setdiff1d(np.arange(d.n_series), a if len(d.active) else [])
         if len(dormant):
             org = d.series_org[dormant]
-            out[dormant] = d.base_value[dormant, None, None] + fc.dormant(
-                self._draws("onset_org", n_samples)[org],
-                self._draws("onset_slope", n_samples),
-                self._population(org, n_samples, rng),
-                steps[dormant],
-                rng,
-                self.config.m,
+            out[dormant] = d.base_value[dormant, None, None] + self._dormant(
+                org, steps[dormant], n_samples, rng
             )
         return out
+
+    def _dormant(self, org: np.ndarray, steps: np.ndarray, n_samples: int, rng) -> np.ndarray:
+        """Series of organisations ``org`` still at zero: onset hazard, then a population curve."""
+        return fc.dormant(
+            self._draws("onset_org", n_samples)[org],
+            self._draws("onset_slope", n_samples),
+            self._population(org, n_samples, rng),
+            steps,
+            rng,
+            self.config.m,
+        )
 
     def _n_draws(self) -> int:
         post = self.idata["posterior"]
@@ -243,14 +249,7 @@ class GrowthFit:
         rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
         org = np.array([known.index(organization)])
         steps = np.arange(1, horizon + 1, dtype=float)[None, :]
-        samples = fc.dormant(
-            self._draws("onset_org", n_samples)[org],
-            self._draws("onset_slope", n_samples),
-            self._population(org, n_samples, rng),
-            steps,
-            rng,
-            self.config.m,
-        )
+        samples = self._dormant(org, steps, n_samples, rng)
         table = pd.DataFrame(
             {
                 "model": f"<new {organization} model>",

@@ -115,7 +115,12 @@ def register(app: typer.Typer) -> None:
         out.mkdir(parents=True, exist_ok=True)
         result.save(out / f"fit-{metric}.nc")
         write_csv(out / f"forecasts-{metric}.csv", result.forecast(horizon))
-        write_csv(out / f"parameters-{metric}.csv", result.parameters())
+        parameters = result.parameters()
+        write_csv(out / f"parameters-{metric}.csv", parameters)
+        if "paper_lambda" in parameters:
+            from bayesgrowth.report import extreme_paper_fits
+
+            write_csv(out / f"extreme-paper-fits-{metric}.csv", extreme_paper_fits(parameters))
         write_csv(out / f"organisations-{metric}.csv", result.organisations())
         write_text(
             out / f"diagnostics-{metric}.txt", "\n".join(result.diagnostics().lines()) + "\n"
