@@ -67,6 +67,7 @@ def plot_prior_predictive(
     horizon: int = 36,
     n: int = 2000,
     seed: int = 0,
+    metric: str = "finetunes",
     ax=None,
 ):
     """Prior predictive check: bands of c(t) under the priors beside the observed last counts.
@@ -77,6 +78,10 @@ def plot_prior_predictive(
         The hyperpriors to check.
     final_counts
         Last observed counts of the active series (drawn as a rug on the right-hand axis).
+    horizon
+        Steps drawn (months for fine-tunes, days for downloads).
+    metric
+        Which series kind the priors are for (labels the axes).
     """
     fig, ax = _axes(ax)
     t = np.arange(1, horizon + 1, dtype=float)
@@ -100,8 +105,8 @@ def plot_prior_predictive(
         label="observed last counts",
     )
     ax.set_yscale("log")
-    ax.set_xlabel("months since release")
-    ax.set_ylabel("cumulative fine-tunes (log)")
+    ax.set_xlabel(f"{TIME_UNIT[metric]}s since release")
+    ax.set_ylabel(f"cumulative {metric} (log)")
     ax.set_title("Prior predictive check")
     ax.legend(fontsize=8)
     return fig, ax

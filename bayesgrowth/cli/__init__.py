@@ -28,6 +28,10 @@ from bayesgrowth.cli import backtest_cmd  # noqa: E402
 
 backtest_cmd.register(app)
 
+from bayesgrowth.cli import downloads_cmd  # noqa: E402
+
+downloads_cmd.register(app)
+
 
 def main() -> None:
     """Entry point: run the app, turning expected errors into one clear line and exit code 1."""

@@ -1,0 +1,65 @@
+"""Reference figures to print beside a backtest: what was measured elsewhere, or what is aimed at.
+
+An anchors file is a small CSV, one figure per row::
+
+    method,score,anchor,source
+    linear-trend,median_abs_log10_error,0.055,"issue 5, measured on 791 series"
+    bayes,coverage_90,85-95%,issue 5 target
+
+``method`` is a backtest method name, ``score`` a column of the backtest's ``metrics.csv`` (see
+:data:`bayesgrowth.scores.SCORE_COLUMNS`), ``anchor`` the reference as text (a number, a range),
+``source`` where it comes from. The anchors are only printed, never used in a computation: a
+reader sees this run's figure and the reference side by side and judges the difference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from bayesgrowth.errors import DataError
+from bayesgrowth.scores import SCORE_COLUMNS
+
+ANCHOR_COLUMNS = ("method", "score", "anchor", "source")
+
+
+def read_anchors(path: str | Path) -> pd.DataFrame:
+    """Read and check an anchors file.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, lacks a column or names a score the backtest does not compute.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no anchors file at {path}")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(f"the anchors file lacks column(s) {', '.join(missing)}", file=str(path))
+    unknown = sorted(set(table["score"]) - set(SCORE_COLUMNS))
+    if unknown:
+        raise DataError(
+            f"unknown score(s) {', '.join(unknown)}; known: {', '.join(SCORE_COLUMNS)}",
+            file=str(path),
+        )
+    return table[list(ANCHOR_COLUMNS)]
+
+
+def beside(metrics: pd.DataFrame, anchors: pd.DataFrame, subset: str = "all") -> pd.DataFrame:
+    """This run's figure for each anchor (``subset`` of the metrics), next to the anchor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``method, score, this_run, anchor, source``; ``this_run`` is empty for a method that did
+        not run (or a score it has none of, like the coverage of a point forecast).
+    """
+    ours = metrics[metrics["subset"] == subset].melt(
+        id_vars=["method"], value_vars=[c for c in SCORE_COLUMNS if c != "n"], var_name="score"
+    )
+    table = anchors.merge(ours, on=["method", "score"], how="left")
+    this_run = table["value"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    return table.assign(this_run=this_run)[["method", "score", "this_run", "anchor", "source"]]

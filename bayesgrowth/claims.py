@@ -1,0 +1,281 @@
+"""The paper's DeepSeek-R1 download forecast, tested with the hierarchical model (issue 5).
+
+The claim (Bhandari, Chen, Gao 2025, "Forecasting Open-Weight AI Model Growth on Hugging Face",
+Fig. 10): *"given 20 days of downloads for deepseek-ai/DeepSeek-R1, we expect it to reach 1.3
+billion cumulative downloads within 75 days."*
+
+Protocol
+--------
+Every download series observed past day F (F = 20) is cut to its days t <= F, the cut of the
+backtest's ``--first-days F`` protocol (:func:`bayesgrowth.backtest.first_steps_split`): by age,
+not by calendar date, so a DeepSeek model's fit also sees other models' first F days even where
+those fell after its own day F. The hierarchical model is fitted to all of them at once, so each
+organisation's curve parameters are learnt from its series' first F days and the other
+organisations inform the population level. Each of the organisation's models is then forecast
+from its day-F count; the table reports the median and 90% band at the chosen days beside the
+count observed there (where the snapshot reaches it) and the paper's own method, one
+least-squares WSB curve per series (:func:`bayesgrowth.baseline.fit_curve`) fitted to the same
+F + 1 days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from bayesgrowth.backtest import first_steps_split
+from bayesgrowth.baseline import fit_many, series_points
+from bayesgrowth.curves import cumulative
+from bayesgrowth.errors import DataError
+from bayesgrowth.fitting import fit
+from bayesgrowth.panel import Panel
+from bayesgrowth.plots import plot_forecast
+from bayesgrowth.result import GrowthFit
+
+
+@dataclass(frozen=True)
+class PaperClaim:
+    """A published point forecast: ``model`` reaches ``value`` by ``day``, from ``first_days``."""
+
+    model: str
+    first_days: int
+    day: int
+    value: float
+    quote: str
+
+
+DEEPSEEK_R1_CLAIM = PaperClaim(
+    model="deepseek-ai/DeepSeek-R1",
+    first_days=20,
+    day=75,
+    value=1.3e9,
+    quote="given 20 days of downloads for deepseek-ai/DeepSeek-R1, we expect it to reach "
+    "1.3 billion cumulative downloads within 75 days",
+)
+
+TABLE_COLUMNS = [
+    "model",
+    "day",
+    "count_at_cut",
+    "actual",
+    "q05",
+    "q50",
+    "q95",
+    "in_90",
+    "paper_curve_fit",
+    "paper_fit_status",
+    "paper_claim",
+]
+
+
+@dataclass
+class ClaimStudy:
+    """What :func:`study_claim` produced.
+
+    Attributes
+    ----------
+    table
+        One row per (model, day), columns :data:`TABLE_COLUMNS`: the count at the cut, the count
+        observed on ``day`` (NaN beyond the snapshot), the forecast's 5/50/95% quantiles, whether
+        the actual count lies in the 90% band, the paper's curve-fit point forecast and its fit
+        status, and the published claim where there is one.
+    forecast
+        The organisation's forecasts for every day after the cut (``model, t, mean, q05 .. q95``).
+    observed
+        Every observed count of the organisation's models (``model, t, cumulative``).
+    paper_curves
+        The paper-method curve of each model on days 0 … last day (``model, t, value``).
+    fit
+        The hierarchical fit (all organisations' first days).
+    first_days
+        The cut F.
+    claim
+        The published claim tested.
+    """
+
+    table: pd.DataFrame
+    forecast: pd.DataFrame
+    observed: pd.DataFrame
+    paper_curves: pd.DataFrame
+    fit: GrowthFit
+    first_days: int
+    claim: PaperClaim
+
+
+def study_claim(
+    panel: Panel,
+    *,
+    organization: str = "DeepSeek",
+    claim: PaperClaim = DEEPSEEK_R1_CLAIM,
+    days: Sequence[int] = (29, 75),
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 2,
+    seed: int = 0,
+    sampler: str = "nutpie",
+    n_samples: int = 1000,
+    progress: bool = False,
+) -> ClaimStudy:
+    """Fit on the first ``claim.first_days`` days and forecast ``organization``'s models.
+
+    Parameters
+    ----------
+    panel
+        Panel holding the download series (other metrics are ignored).
+    organization
+        Whose models go into the table and figures.
+    claim
+        The published forecast tested; its ``first_days`` is the cut F.
+    days
+        Days (after creation) to report; the largest sets the forecast horizon.
+    draws, tune, chains, seed, sampler
+        Sampler settings of the fit (see :func:`bayesgrowth.fit`).
+    n_samples
+        Posterior draws used by the forecast simulation.
+    progress
+        Show the sampler's progress bar.
+
+    Returns
+    -------
+    ClaimStudy
+
+    Raises
+    ------
+    DataError
+        If no model of ``organization`` is observed past day F, or a day is not after F.
+    """
+    first = claim.first_days
+    days = sorted(set(days) | {claim.day})
+    if days[0] <= first:
+        raise DataError(f"days to report must come after the cut at day {first}")
+    downloads = panel.metric("downloads")
+    # The backtest's cut with the day after F as target: every series observed past F, kept to F.
+    history = first_steps_split(downloads, first, first + 1).history
+    mine = history.series.loc[history.series["organization"] == organization, "model"]
+    if mine.empty:
+        raise DataError(f"no {organization} download series is observed past day {first}")
+    fitted = fit(
+        history,
+        "downloads",
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        sampler=sampler,
+        progress=progress,
+    )
+    forecast = fitted.forecast(days[-1] - first, n_samples=n_samples, seed=seed)
+    forecast = forecast[forecast["model"].isin(mine)].drop(columns=["organization", "metric"])
+
+    observed = downloads.observations
+    observed = observed.loc[observed["model"].isin(mine), ["model", "t", "cumulative"]]
+    keys, points = series_points(history.select(models=mine), "step")
+    curve_fits = fit_many(points, workers=1)
+    grid = np.arange(days[-1] + 1, dtype=float)
+    paper_curves = pd.concat(
+        [
+            pd.DataFrame(
+                {"model": model, "t": grid.astype(int), "value": cumulative(grid, *f.params)}
+            )
+            for model, f in zip(keys["model"], curve_fits, strict=True)
+        ],
+        ignore_index=True,
+    )
+    status = dict(zip(keys["model"], (f.status for f in curve_fits), strict=True))
+
+    table = forecast[forecast["t"].isin(days)].rename(columns={"t": "day"})
+    at_cut = observed[observed["t"] == first].set_index("model")["cumulative"]
+    actual = observed.set_index(["model", "t"])["cumulative"]
+    table = table.assign(
+        count_at_cut=table["model"].map(at_cut),
+        actual=actual.reindex(pd.MultiIndex.from_frame(table[["model", "day"]])).to_numpy(),
+        paper_curve_fit=paper_curves.set_index(["model", "t"])["value"]
+        .reindex(pd.MultiIndex.from_frame(table[["model", "day"]]))
+        .to_numpy(),
+        paper_fit_status=table["model"].map(status),
+        paper_claim=np.where(
+            (table["model"] == claim.model) & (table["day"] == claim.day), claim.value, np.nan
+        ),
+    )
+    inside = (table["q05"] <= table["actual"]) & (table["actual"] <= table["q95"])
+    table["in_90"] = inside.where(table["actual"].notna())
+    table = table.sort_values(["day", "count_at_cut", "model"], ascending=[True, False, True])
+    return ClaimStudy(
+        table=table[TABLE_COLUMNS].reset_index(drop=True),
+        forecast=forecast.reset_index(drop=True),
+        observed=observed.reset_index(drop=True),
+        paper_curves=paper_curves,
+        fit=fitted,
+        first_days=first,
+        claim=claim,
+    )
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The claim table for the terminal, counts in millions."""
+    shown = table.copy()
+    for column in ["count_at_cut", "actual", "q05", "q50", "q95", "paper_curve_fit", "paper_claim"]:
+        shown[column] = (shown[column] / 1e6).map(lambda v: "" if pd.isna(v) else f"{v:,.3f}")
+    shown["in_90"] = shown["in_90"].map(lambda v: "" if pd.isna(v) else ("yes" if v else "no"))
+    return "counts in millions\n" + shown.to_string(index=False)
+
+
+def plot_model(study: ClaimStudy, model: str, *, log: bool = False, ax=None):
+    """One model like the paper's Fig. 10: the first F days, our bands, the paper's curve fit.
+
+    Days after the cut that the snapshot holds are drawn as "observed later"; the published claim
+    is marked where it concerns ``model``.
+    """
+    first = study.first_days
+    seen = study.observed[study.observed["model"] == model]
+    fig, ax = plot_forecast(
+        seen[seen["t"] <= first],
+        study.forecast[study.forecast["model"] == model],
+        actual=seen[seen["t"] > first],
+        point=study.paper_curves[study.paper_curves["model"] == model],
+        title=f"{model}: fitted on days 0–{first}",
+        metric="downloads",
+        ax=ax,
+    )
+    if model == study.claim.model:
+        ax.plot(
+            study.claim.day,
+            study.claim.value,
+            "*",
+            color="C3",
+            ms=12,
+            label=f"paper's claim: {study.claim.value / 1e9:.1f} B by day {study.claim.day}",
+        )
+    if log:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def plot_claim(study: ClaimStudy):
+    """The claimed model on a linear and a log scale, side by side."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    plot_model(study, study.claim.model, ax=axes[0])
+    plot_model(study, study.claim.model, log=True, ax=axes[1])
+    axes[1].set_title("log scale")
+    fig.tight_layout()
+    return fig
+
+
+def plot_largest(study: ClaimStudy, n: int = 6):
+    """The ``n`` models with the largest count at the cut, log scale, one panel each."""
+    at_cut = study.table.drop_duplicates("model").nlargest(n, "count_at_cut")["model"]
+    cols = 3
+    rows = -(-len(at_cut) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.8 * rows), squeeze=False)
+    for ax, model in zip(axes.flat, at_cut, strict=False):
+        plot_model(study, model, log=True, ax=ax)
+        ax.set_title(model, fontsize=9)
+    for ax in axes.flat[len(at_cut) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,89 @@
+"""``bayesgrowth deepseek``: the paper's DeepSeek-R1 download forecast, tested (issue 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bayesgrowth.cli.options import DataOption
+from bayesgrowth.data import load_panel
+from bayesgrowth.store import write_csv, write_text
+
+
+def deepseek(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for the table, figures and diagnostics.")
+    ] = Path("results/deepseek"),
+    data: DataOption = None,
+    organization: Annotated[
+        str, typer.Option("--organization", help="Whose models go into the table.")
+    ] = "DeepSeek",
+    day: Annotated[
+        list[int] | None,
+        typer.Option("--day", help="Day to report (repeatable; the claim's day 75 is always in)."),
+    ] = None,
+    draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
+    tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+    chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
+    samples: Annotated[int, typer.Option(help="Posterior draws used by the forecasts.")] = 1000,
+) -> None:
+    """Fit every download series' first 20 days; forecast the organisation's models to day 75.
+
+    Writes table.csv (median and 90% band beside the actual count and the paper's curve fit),
+    claim.png (DeepSeek-R1 like the paper's Fig. 10), largest.png, prior.png (the prior
+    predictive check of the download priors against the counts at the cut), diagnostics.txt and
+    fit.nc.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+
+    from bayesgrowth.claims import format_table, plot_claim, plot_largest, study_claim
+    from bayesgrowth.plots import plot_prior_predictive
+
+    panel = load_panel(data, metrics=("downloads",))
+    study = study_claim(
+        panel,
+        organization=organization,
+        days=day or (29, 75),
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        n_samples=samples,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "table.csv", study.table)
+    diagnostics = study.fit.diagnostics().lines()
+    write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")
+    design = study.fit.design
+    prior, _ = plot_prior_predictive(
+        study.fit.config.priors,
+        design.last_value[design.active],
+        horizon=study.first_days,
+        metric="downloads",
+    )
+    figures = {
+        "claim.png": plot_claim(study),
+        "largest.png": plot_largest(study),
+        "prior.png": prior,
+    }
+    for name, figure in figures.items():
+        figure.savefig(out / name, dpi=130)
+        plt.close(figure)
+    study.fit.save(out / "fit.nc")
+    print(f'claim: "{study.claim.quote}"')
+    print(format_table(study.table))
+    print("diagnostics:")
+    for line in diagnostics:
+        print(f"  {line}")
+    print(f"wrote table.csv, {', '.join(figures)}, diagnostics.txt and fit.nc to {out}/")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``deepseek`` to the top-level app."""
+    app.command("deepseek")(deepseek)

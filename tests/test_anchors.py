@@ -1,0 +1,48 @@
+"""Reference figures printed beside a backtest's scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bayesgrowth.anchors import beside, read_anchors
+from bayesgrowth.errors import DataError
+from bayesgrowth.scores import SCORE_COLUMNS
+
+ANCHORS = """method,score,anchor,source
+linear-trend,median_abs_log10_error,0.055,"issue 5, 791 series"
+paper,coverage_90,15-29%,issue 5
+bayes,coverage_90,85-95%,issue 5 target
+"""
+
+
+def metrics() -> pd.DataFrame:
+    rows = []
+    for method, error, cover in (("linear-trend", 0.0551, np.nan), ("paper", 0.07, 0.2)):
+        for subset in ("all", "nonzero_at_origin"):
+            scores = dict.fromkeys(SCORE_COLUMNS, 0.0)
+            scores.update(n=10, median_abs_log10_error=error, coverage_90=cover)
+            rows.append({"method": method, "subset": subset, **scores})
+    return pd.DataFrame(rows)
+
+
+def test_beside_puts_this_run_next_to_each_anchor(tmp_path):
+    path = tmp_path / "anchors.csv"
+    path.write_text(ANCHORS)
+    table = beside(metrics(), read_anchors(path))
+    assert list(table.columns) == ["method", "score", "this_run", "anchor", "source"]
+    assert table["this_run"].tolist() == ["0.055", "0.200", ""]  # bayes did not run
+    assert table["anchor"].tolist() == ["0.055", "15-29%", "85-95%"]
+
+
+def test_bad_anchor_files(tmp_path):
+    with pytest.raises(DataError, match="no anchors file"):
+        read_anchors(tmp_path / "missing.csv")
+    path = tmp_path / "anchors.csv"
+    path.write_text("method,score,anchor\npaper,coverage_90,1\n")
+    with pytest.raises(DataError, match="lacks column"):
+        read_anchors(path)
+    path.write_text("method,score,anchor,source\npaper,accuracy,1,x\n")
+    with pytest.raises(DataError, match="unknown score"):
+        read_anchors(path)

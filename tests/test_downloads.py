@@ -1,0 +1,271 @@
+"""Download series (issue 5): the snapshot's quirks on crafted CSV files, through the loader, the
+design, a tiny fit and its forecasts, and the DeepSeek claim table.
+
+One tiny fit serves every fit-based test (compiling the model costs more than sampling it): the
+claim study's, which fits every series' first 20 days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from csvfiles import Table, write_snapshot
+from panels import make_panel
+
+import bayesgrowth
+from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim
+from bayesgrowth.design import BLOCK_STEPS, build_design
+
+FIRST_DAY = pd.Timestamp("2025-01-01")
+N_DAYS = 32
+DAYS = [f"{(FIRST_DAY + pd.Timedelta(days=d)).date()} 00:00:00" for d in range(N_DAYS)]
+TINY = dict(draws=100, tune=100, chains=1, seed=3, progress=False)
+
+
+def growth(n: int, scale: float, start: int = 0, rate: float = 1.0) -> list[int]:
+    """A smooth cumulative count over ``n`` days: 0 before ``start``, then about scale·(k^1.5)."""
+    k = np.clip(np.arange(n) - start + 1, 0, None)
+    return np.round(scale * k ** (1.5 * rate)).astype(int).tolist()
+
+
+def row(model: str, created_day: int, counts: list[int | None], hour: int = 6) -> list[str]:
+    """A CSV row: ``counts`` laid on the day columns from the first one; None is an empty cell."""
+    created = FIRST_DAY + pd.Timedelta(days=created_day, hours=hour)
+    cells = ["" if c is None else f"{float(c):.1f}" for c in counts]
+    cells += [""] * (N_DAYS - len(cells))
+    return [model, *cells, f"{created}+00:00"]
+
+
+# Each quirk of the 2025-02-18 snapshot, once; the day index t = column date - creation date.
+SERIES = {
+    # counts before the stated creation (day 3): left-censored, conditioned on its day-0 count
+    "acme/precreation": row(
+        "acme/precreation", 3, [0, 40, 90, 150, 220, 300] + growth(26, 30, 0)[6:]
+    ),
+    # already downloaded on the creation day (t = 0), not censored
+    "acme/day0": row("acme/day0", 0, [25, *growth(N_DAYS, 60)[1:]]),
+    # still 0 on day 1 and day 2: the first count is on day 3
+    "acme/late": row("acme/late", 0, growth(N_DAYS, 20, start=3)),
+    # zero throughout
+    "acme/never": row("acme/never", 0, [0] * N_DAYS),
+    # recorded from day 5 after release only (created before the first column): left-censored
+    "acme/recorded-late": row(
+        "acme/recorded-late", -5, [5000 + g for g in growth(N_DAYS, 80, start=1)]
+    ),
+    # ordinary series
+    "acme/plain": row("acme/plain", 0, [0, *growth(N_DAYS, 10)[1:]]),
+    "beta/plain-1": row("beta/plain-1", 0, [0, *growth(N_DAYS, 200)[1:]]),
+    "beta/plain-2": row("beta/plain-2", 0, [0, 0, *growth(N_DAYS, 5, start=1)[2:]]),
+    "beta/plain-3": row("beta/plain-3", 2, [None, None, 0, *growth(N_DAYS - 2, 40)[1:]]),
+    # the claim study's organisation; deepseek-ai/short never gets past day 20
+    "deepseek-ai/DeepSeek-R1": row("deepseek-ai/DeepSeek-R1", 0, [0, *growth(N_DAYS, 900)[1:]]),
+    "deepseek-ai/small": row("deepseek-ai/small", 0, [0, 0, *growth(N_DAYS, 3, start=1)[2:]]),
+    "deepseek-ai/short": row("deepseek-ai/short", 12, [None] * 12 + growth(N_DAYS - 12, 50)),
+}
+ORGS = {
+    org: [m for m in SERIES if m.startswith(prefix)]
+    for org, prefix in (("Acme", "acme/"), ("Beta", "beta/"), ("DeepSeek", "deepseek-ai/"))
+}
+CLAIM = PaperClaim("deepseek-ai/DeepSeek-R1", first_days=20, day=40, value=1e6, quote="test")
+
+
+def snapshot(tmp_path, series: dict[str, list[str]], orgs: dict[str, list[str]]):
+    header = ["model", *DAYS, "created_at"]
+    tables = {org: Table(header, [series[m] for m in models]) for org, models in orgs.items()}
+    return bayesgrowth.load_panel(write_snapshot(tmp_path / "snap", download=tables))
+
+
+@pytest.fixture(scope="module")
+def panel(tmp_path_factory):
+    return snapshot(tmp_path_factory.mktemp("downloads"), SERIES, ORGS)
+
+
+@pytest.fixture(scope="module")
+def design(panel):
+    return build_design(panel, "downloads")
+
+
+@pytest.fixture(scope="module")
+def study(panel):
+    return study_claim(panel, claim=CLAIM, days=(29,), n_samples=200, **TINY)
+
+
+@pytest.fixture(scope="module")
+def fitted(study):
+    """The hierarchical fit to days 0-20 of every series observed past day 20."""
+    return study.fit
+
+
+def at(design, model: str) -> int:
+    return int(np.flatnonzero(design.models == model)[0])
+
+
+def increments(design, model: str) -> pd.DataFrame:
+    """The curve part's increments of one series (empty for a dormant one)."""
+    i = at(design, model)
+    if i not in design.active:
+        return pd.DataFrame(columns=["t0", "t1", "inc"])
+    k = int(np.flatnonzero(design.active == i)[0])
+    rows = design.inc_series == k
+    return pd.DataFrame({"t0": design.t0[rows], "t1": design.t1[rows], "inc": design.inc[rows]})
+
+
+def onset_cells(design) -> pd.DataFrame:
+    """The onset part's cells: organisation, step, at risk, events."""
+    return pd.DataFrame(
+        {
+            "org": design.organizations[design.onset_org],
+            "step": design.onset_step,
+            "n": design.onset_at_risk,
+            "k": design.onset_events,
+        }
+    )
+
+
+def test_loader_flags_the_quirks(panel):
+    c = panel.report.counts
+    assert c["downloads.precreation_nonzero"] == 1
+    assert c["downloads.first_recorded_after_release"] == 1
+    # acme/day0, acme/precreation's t = 0 and deepseek-ai/short
+    assert c["downloads.nonzero_on_creation_day"] == 3
+    assert c["downloads.zero_throughout"] == 1
+    censored = set(panel.series.loc[panel.series["left_censored"], "model"])
+    assert censored == {"acme/precreation", "acme/recorded-late"}
+
+
+def test_precreation_counts_are_conditioned_on(panel, design):
+    """Days before the stated creation are dropped; the first kept count is the base, not growth."""
+    i = at(design, "acme/precreation")
+    first = panel.series_of("acme/precreation", "downloads").iloc[0]
+    assert (first["t"], first["cumulative"]) == (0, 150)
+    assert (design.base_t[i], design.base_value[i]) == (0.0, 150.0)
+    inc = increments(design, "acme/precreation")
+    assert inc["t0"].min() == 0.0 and inc["inc"].sum() == design.last_value[i] - 150
+
+
+def test_count_on_the_creation_day_is_conditioned_on(design):
+    i = at(design, "acme/day0")
+    assert (design.base_t[i], design.base_value[i]) == (0.0, 25.0)
+    inc = increments(design, "acme/day0")
+    assert inc["t0"].iloc[0] == 0.0 and inc["inc"].sum() == design.last_value[i] - 25
+
+
+def test_increments_are_weekly_blocks_back_from_the_last_day(panel, design):
+    """Blocks of BLOCK_STEPS days tile the series from its start to its last observation."""
+    block = BLOCK_STEPS["downloads"]
+    for model in SERIES:
+        inc = increments(design, model)
+        if inc.empty:
+            continue
+        i = at(design, model)
+        assert inc["t0"].iloc[0] == design.base_t[i]
+        assert inc["t1"].iloc[-1] == design.last_t_exact[i]
+        assert (inc["t0"].iloc[1:].to_numpy() == inc["t1"].iloc[:-1].to_numpy()).all()
+        width = (inc["t1"] - inc["t0"]).to_numpy()
+        assert (width[1:] == block).all() and 0 < width[0] <= block
+        counts = panel.series_of(model, "downloads").set_index("t")["cumulative"]
+        assert (
+            inc["inc"].to_numpy()
+            == counts.loc[inc["t1"]].to_numpy() - counts.loc[inc["t0"]].to_numpy()
+        ).all()
+
+
+def test_zero_on_day_one_starts_the_curve_at_the_first_count(panel, design):
+    """Days at zero are the onset part's data; the first count is conditioned on, not a jump."""
+    i = at(design, "acme/late")
+    counts = panel.series_of("acme/late", "downloads")
+    first = counts[counts["cumulative"] > 0].iloc[0]
+    assert first["t"] == 3
+    assert (design.base_t[i], design.base_value[i]) == (3.0, float(first["cumulative"]))
+    assert increments(design, "acme/late")["t0"].min() == 3.0
+    cells = onset_cells(design)
+    acme_cells = cells[cells["org"] == "Acme"].set_index("step")
+    # at risk on step 1: acme/late, acme/never, acme/plain (which starts then); acme/late starts on
+    # step 3; from step 4 only acme/never is left at zero
+    assert (acme_cells.loc[1.0, "n"], acme_cells.loc[1.0, "k"]) == (3, 1)
+    assert (acme_cells.loc[3.0, "n"], acme_cells.loc[3.0, "k"]) == (2, 1)
+    assert (acme_cells.loc[4.0, "n"], acme_cells.loc[4.0, "k"]) == (1, 0)
+
+
+def test_zero_throughout_is_dormant(design):
+    i = at(design, "acme/never")
+    assert i not in design.active
+    assert (design.base_value[i], design.last_value[i]) == (0.0, 0.0)
+
+
+def test_recorded_after_release_is_left_censored(panel, design):
+    """Recording began on day 5: the first recorded count is never read as one day's growth."""
+    i = at(design, "acme/recorded-late")
+    series = panel.series.set_index("model").loc["acme/recorded-late"]
+    assert series["first_t"] == 5 and series["left_censored"]
+    assert (design.base_t[i], design.base_value[i]) == (5.0, 5000.0)
+    inc = increments(design, "acme/recorded-late")
+    assert inc["t0"].min() == 5.0 and inc["inc"].sum() == design.last_value[i] - 5000
+    # its days before recording were never seen: it is at risk of onset on no step (the
+    # organisation's cells are those of the same panel without it)
+    without = build_design(panel.select(models=set(SERIES) - {"acme/recorded-late"}), "downloads")
+    pd.testing.assert_frame_equal(onset_cells(design), onset_cells(without))
+
+
+def test_fine_tunes_still_start_at_creation():
+    """The download rule leaves fine-tunes alone: base 0 at t = 0, every increment explained."""
+    panel = make_panel({"org/a": [0, 0, 3, 7, 12]})
+    design = build_design(panel, "finetunes")
+    assert (design.base_t[0], design.base_value[0]) == (0.0, 0.0)
+    assert list(design.t0) == [0.0, 1.0, 2.0, 3.0] and list(design.inc) == [0, 3, 4, 5]
+
+
+def test_forecast_has_every_series_on_the_integer_day_index(panel, fitted):
+    table = fitted.forecast(5, n_samples=200)
+    assert set(table["model"]) == set(SERIES) - {"deepseek-ai/short"}
+    assert table["t"].dtype.kind == "i"
+    assert set(table["t"]) == {21, 22, 23, 24, 25}  # every series was cut at day 20
+    q = table[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
+    assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
+    at_cut = panel.observations.query("t == 20").set_index("model")["cumulative"]
+    assert (table["q05"].to_numpy() >= at_cut.loc[table["model"]].to_numpy()).all()
+
+
+def test_dormant_forecast_stays_sensible(panel, fitted):
+    never = fitted.forecast(5, n_samples=400).set_index("model").loc["acme/never"]
+    assert (never["q05"] >= 0).all() and np.isfinite(never["mean"]).all()
+    biggest = panel.series["last_value"].max()
+    assert (never["q95"] < biggest).all(), "a series that never moved outgrows every other one"
+
+
+def test_claim_table_on_a_crafted_panel(panel, study):
+    """The DeepSeek table: one row per model and day, the claim where it applies, bands ordered."""
+    table = study.table
+    assert list(table.columns) == TABLE_COLUMNS
+    # deepseek-ai/short has only 20 days: never past day 20, so it is not in the study
+    assert sorted(table["model"].unique()) == ["deepseek-ai/DeepSeek-R1", "deepseek-ai/small"]
+    assert sorted(table["day"].unique()) == [29, 40]
+    r1 = table.set_index(["model", "day"]).loc["deepseek-ai/DeepSeek-R1"]
+    observed = panel.series_of("deepseek-ai/DeepSeek-R1", "downloads").set_index("t")["cumulative"]
+    assert r1.loc[29, "actual"] == observed[29] and np.isnan(r1.loc[40, "actual"])
+    assert r1.loc[40, "paper_claim"] == 1e6 and np.isnan(r1.loc[29, "paper_claim"])
+    assert r1.loc[29, "count_at_cut"] == observed[20]
+    assert (table["q05"] <= table["q50"]).all() and (table["q50"] <= table["q95"]).all()
+    assert (table["q05"] >= table["count_at_cut"]).all()
+    assert table["paper_fit_status"].notna().all() and table["paper_curve_fit"].notna().all()
+    assert "counts in millions" in format_table(table)
+    # the fit only ever saw days 0-20
+    assert study.fit.design.last_t.max() == 20
+
+
+def test_forecast_command_writes_every_series_by_day_index(fitted, tmp_path):
+    """``bayesgrowth forecast`` on a download fit: t is the integer day index, all series present."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+
+    path = fitted.save(tmp_path / "fit.nc")
+    out = tmp_path / "forecast.csv"
+    args = ["forecast", "--fit", str(path), "--out", str(out), "--horizon", "3"]
+    result = CliRunner().invoke(app, [*args, "--samples", "100"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert set(table["model"]) == set(fitted.design.models)
+    assert table["t"].dtype.kind == "i" and set(table["t"]) == {21, 22, 23}
+    assert (table["metric"] == "downloads").all()
