@@ -294,6 +294,8 @@ def prior_curves(
     log_lam = draw(p.log_lam_loc, p.log_lam_scale, p.series_spread_log_lam)
     mu = draw(p.mu_loc, p.mu_scale, p.series_spread_mu)
     log_sigma = draw(p.log_sigma_loc, p.log_sigma_scale, 0.0)
-    return cumulative(
-        t[None, :], np.exp(log_lam)[:, None], mu[:, None], np.exp(log_sigma)[:, None], m
-    )
+    # The widest prior draws overflow to inf: a legitimate answer for a curve that explodes.
+    with np.errstate(over="ignore"):
+        return cumulative(
+            t[None, :], np.exp(log_lam)[:, None], mu[:, None], np.exp(log_sigma)[:, None], m
+        )
