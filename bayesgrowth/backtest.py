@@ -1,0 +1,236 @@
+"""Honest backtests: cut the data as it was known at a forecast origin, forecast, score.
+
+A protocol turns the full panel into a :class:`Split`: the ``history`` a forecaster may see and the
+``targets`` it must forecast (whose outcomes ``y`` it never sees). Forecasters only ever receive
+``history`` and the target columns ``model, metric, t``, so nothing after the origin can leak in.
+
+Protocols
+---------
+:func:`as_of_split` (``--as-of D``)
+    Pretend today is D: every series keeps the steps fully elapsed by D (month k ends at
+    ``created_at + k`` calendar months; day t is the count recorded on that date), series with
+    fewer than ``min_history`` elapsed steps (default 6) are left out, and each is forecast to its
+    last value in the full data, which for a fine-tune series is often a partial month read at
+    ``t_exact`` (the target carries both ``t`` and ``t_exact``).
+:func:`holdout_split` (``--holdout H``)
+    Drop the last H observations of every series with at least ``min_history`` left; the target is
+    the last one dropped (H steps ahead).
+:func:`first_steps_split` (``--history K``, ``--first-days F --target-day T``)
+    Keep steps ``t <= K`` of every series observed up to step T; the target is step T (issue 4:
+    months, T = 12; issue 5: download days).
+
+A partial last month is never in a history (it belongs to a later state of the data than any
+origin before the data date); it is a target only under ``--as-of``, where "the last value in the
+full data" is exactly that count. The other protocols target whole steps.
+
+Subsets
+-------
+``all``; ``nonzero_at_origin`` (last count in the history > 0); ``ten_plus_at_origin`` (>= 10).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from bayesgrowth.errors import DataError
+from bayesgrowth.forecasters import (
+    QUANTILE_COLUMNS,
+    TARGET_COLUMNS,
+    Forecast,
+    Forecaster,
+    ForecastError,
+    last_observed,
+)
+from bayesgrowth.panel import Panel, summarise_series, to_utc
+from bayesgrowth.scores import SCORE_COLUMNS, score_rows, summarise
+
+DEFAULT_MIN_HISTORY = 6
+"""Steps (months, days) a series must have by the as-of date. Six months leaves out models too new
+for any curve, and gives the issue's reference set of 596 fine-tune series nonzero on 2024-08-18."""
+
+SUBSETS = {
+    "all": lambda origin: np.ones(len(origin), dtype=bool),
+    "nonzero_at_origin": lambda origin: origin > 0,
+    "ten_plus_at_origin": lambda origin: origin >= 10,
+}
+"""Subsets of targets, by the last count in the history (the forecast origin)."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A backtest problem.
+
+    Attributes
+    ----------
+    protocol
+        What was done, e.g. ``"as-of 2024-08-18"``.
+    history
+        The data a forecaster may see.
+    targets
+        ``model, metric, t, y, origin_t, origin_value``: the step to forecast, its outcome and the
+        series' last observation in ``history``.
+    """
+
+    protocol: str
+    history: Panel
+    targets: pd.DataFrame
+
+
+def complete_steps(panel: Panel) -> Panel:
+    """The panel without partial months (counts read before their month ended)."""
+    obs = panel.observations[~panel.observations["partial"]]
+    return replace(panel, observations=obs, series=summarise_series(obs, panel.series))
+
+
+def _restrict(panel: Panel, keys: pd.DataFrame, obs: pd.DataFrame) -> Panel:
+    """``panel`` with the series in ``keys`` (model, metric) and the observations ``obs`` of them."""
+    wanted = pd.MultiIndex.from_frame(keys[["model", "metric"]])
+    obs = obs[pd.MultiIndex.from_frame(obs[["model", "metric"]]).isin(wanted)]
+    series = panel.series[pd.MultiIndex.from_frame(panel.series[["model", "metric"]]).isin(wanted)]
+    return replace(panel, observations=obs, series=summarise_series(obs, series))
+
+
+def _split(protocol: str, history: Panel, outcomes: pd.DataFrame) -> Split:
+    """A split from a history and outcome rows (model, metric, t, t_exact, cumulative) beyond it."""
+    outcomes = outcomes.rename(columns={"cumulative": "y"})[[*TARGET_COLUMNS, "y"]]
+    present = pd.MultiIndex.from_frame(history.series[["model", "metric"]])
+    outcomes = outcomes[pd.MultiIndex.from_frame(outcomes[["model", "metric"]]).isin(present)]
+    targets = last_observed(history, outcomes)
+    targets = targets[targets["t"] > targets["origin_t"]]
+    if targets.empty:
+        raise DataError(f"{protocol}: no series has both a history and a later target")
+    history = _restrict(history, targets, history.observations)
+    columns = [*TARGET_COLUMNS, "y", "origin_t", "origin_value"]
+    targets = targets[columns].sort_values(["metric", "model"], ignore_index=True)
+    return Split(protocol, history, targets)
+
+
+def as_of_split(
+    panel: Panel, as_of: pd.Timestamp | str, min_history: int = DEFAULT_MIN_HISTORY
+) -> Split:
+    """Forecast every series from what was known on ``as_of`` to its last value in ``panel``.
+
+    Parameters
+    ----------
+    panel
+        The full data.
+    as_of
+        The forecast origin D (UTC; a date means its midnight).
+    min_history
+        Steps that must have elapsed since creation by D (models created later are left out).
+    """
+    as_of = to_utc(as_of)
+    if as_of >= panel.data_date:
+        raise DataError(
+            f"--as-of {as_of.date()} is not before the data date {panel.data_date.date()}"
+        )
+    history = panel.truncate(as_of)
+    history = _restrict(
+        history, history.series[history.series["last_t"] >= min_history], history.observations
+    )
+    return _split(f"as-of {as_of.date()}", history, panel.last_values())
+
+
+def holdout_split(panel: Panel, h: int, min_history: int = 3) -> Split:
+    """Hold out the last ``h`` observations of every series with ``min_history`` more."""
+    if h < 1:
+        raise DataError(f"--holdout must be at least 1, got {h}")
+    full = complete_steps(panel)
+    enough = full.series[full.series["n_obs"] >= h + min_history]
+    full = _restrict(full, enough, full.observations)
+    return _split(f"holdout {h}", full.drop_last(h), full.last_values())
+
+
+def first_steps_split(panel: Panel, first: int, target: int) -> Split:
+    """Keep steps ``t <= first`` of every series observed at step ``target``; forecast ``target``."""
+    if not 0 <= first < target:
+        raise DataError(f"need 0 <= kept steps ({first}) < target step ({target})")
+    full = complete_steps(panel)
+    outcomes = full.observations[full.observations["t"] == target]
+    history = _restrict(full, outcomes, full.observations[full.observations["t"] <= first])
+    return _split(f"first {first} steps -> step {target}", history, outcomes)
+
+
+@dataclass
+class BacktestResult:
+    """Scored forecasts of several methods on one split.
+
+    Attributes
+    ----------
+    forecasts
+        One row per (method, target): ``method, model, metric, t, y, origin_t, origin_value, point,
+        q05 .. q95`` and the per-row scores of :func:`bayesgrowth.scores.score_rows`.
+    metrics
+        ``method, subset`` and :data:`bayesgrowth.scores.SCORE_COLUMNS`.
+    diagnostics
+        Per method, what its forecast reported per series (if anything).
+    seconds
+        Wall time of each method's forecast.
+    """
+
+    forecasts: pd.DataFrame
+    metrics: pd.DataFrame
+    diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _check(name: str, forecast: Forecast, targets: pd.DataFrame) -> None:
+    """The contract of :mod:`bayesgrowth.forecasters`, checked on what a method returned."""
+    table = forecast.table
+    if len(table) != len(targets) or not (
+        (table["model"].to_numpy() == targets["model"].to_numpy()).all()
+        and (table["t"].to_numpy() == targets["t"].to_numpy()).all()
+    ):
+        raise ForecastError(f"{name}: forecast rows do not match the targets row for row")
+    values = table[["point", *QUANTILE_COLUMNS]].to_numpy(dtype=float)
+    if forecast.samples is not None:
+        values = np.hstack([values, forecast.samples])
+    below = values < targets["origin_value"].to_numpy(dtype=float)[:, None]
+    if below.any():
+        model = targets["model"].iat[int(np.argwhere(below)[0, 0])]
+        raise ForecastError(f"{name}: a forecast below the last observed count (model {model})")
+
+
+def run_backtest(split: Split, forecasters: Sequence[Forecaster], seed: int = 0) -> BacktestResult:
+    """Forecast the split's targets with each method and score them per subset.
+
+    Parameters
+    ----------
+    split
+        History and targets from one of the protocols.
+    forecasters
+        The methods; each sees only ``split.history`` and the targets' ``model, metric, t``.
+    seed
+        Passed to every method.
+    """
+    targets = split.targets
+    frames, metrics, diagnostics, seconds = [], [], {}, {}
+    for method in forecasters:
+        start = time.perf_counter()
+        forecast = method.forecast(split.history, targets[list(TARGET_COLUMNS)].copy(), seed)
+        seconds[method.name] = time.perf_counter() - start
+        _check(method.name, forecast, targets)
+        table = forecast.table
+        quantiles = table[list(QUANTILE_COLUMNS)].to_numpy() if forecast.has_interval else None
+        scores = score_rows(targets["y"], table["point"], quantiles, forecast.samples)
+        rows = pd.concat([targets, table.drop(columns=["model", "t"]), scores], axis=1)
+        frames.append(rows.assign(method=method.name))
+        for subset, keep in SUBSETS.items():
+            chosen = rows[keep(rows["origin_value"].to_numpy())]
+            metrics.append(
+                summarise(chosen)
+                .rename(None)
+                .to_frame()
+                .T.assign(method=method.name, subset=subset)
+            )
+        if forecast.diagnostics is not None:
+            diagnostics[method.name] = forecast.diagnostics
+    forecasts = pd.concat(frames, ignore_index=True)
+    forecasts = forecasts[["method", *[c for c in forecasts.columns if c != "method"]]]
+    table = pd.concat(metrics, ignore_index=True)[["method", "subset", *SCORE_COLUMNS]]
+    return BacktestResult(forecasts, table.astype({"n": "int64"}), diagnostics, seconds)

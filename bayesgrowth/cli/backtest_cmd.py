@@ -1,0 +1,172 @@
+"""``bayesgrowth backtest`` and ``bayesgrowth paper-table``: the yardstick every model is held to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from bayesgrowth.anchors import beside, read_anchors
+from bayesgrowth.backtest import (
+    DEFAULT_MIN_HISTORY,
+    BacktestResult,
+    Split,
+    as_of_split,
+    first_steps_split,
+    holdout_split,
+    run_backtest,
+)
+from bayesgrowth.baseline import paper_table
+from bayesgrowth.cli.options import DataOption
+from bayesgrowth.data import load_panel
+from bayesgrowth.errors import DataError
+from bayesgrowth.forecasters import QUANTILE_COLUMNS, make_forecaster
+
+HISTORY_TARGET = 12
+"""``--history K`` forecasts month 12 (issue 4)."""
+
+FORECAST_FILE_COLUMNS = ["method", "model", "t", "y", "origin_value", "point", *QUANTILE_COLUMNS]
+
+
+def choose_split(
+    panel,
+    *,
+    as_of: str | None,
+    holdout: int | None,
+    history: int | None,
+    first_days: int | None,
+    target_day: int | None,
+    min_history: int,
+) -> Split:
+    """The split for exactly one protocol given on the command line."""
+    chosen = [
+        name
+        for name, value in [
+            ("--as-of", as_of),
+            ("--holdout", holdout),
+            ("--history", history),
+            ("--first-days", first_days),
+        ]
+        if value is not None
+    ]
+    if len(chosen) != 1:
+        raise DataError(
+            "choose exactly one protocol: --as-of DATE, --holdout H, --history K or "
+            f"--first-days F --target-day T (got {', '.join(chosen) or 'none'})"
+        )
+    if (first_days is None) != (target_day is None):
+        raise DataError("--first-days and --target-day go together")
+    if as_of is not None:
+        return as_of_split(panel, as_of, min_history=min_history)
+    if holdout is not None:
+        return holdout_split(panel, holdout)
+    if history is not None:
+        return first_steps_split(panel, history, HISTORY_TARGET)
+    return first_steps_split(panel, first_days, target_day)
+
+
+def format_metrics(metrics: pd.DataFrame) -> str:
+    """The metrics table for the terminal; a method without an interval says so."""
+    shown = metrics.copy()
+    for column in ["median_abs_log10_error", "mean_abs_log10_error", "crps"]:
+        shown[column] = shown[column].map("{:.3f}".format)
+    for column in ["share_off_2x", "coverage_50", "coverage_90"]:
+        shown[column] = shown[column].map(lambda v: "no interval" if pd.isna(v) else f"{v:.1%}")
+    return shown.to_string(index=False)
+
+
+def write_result(result: BacktestResult, out: Path) -> None:
+    """``metrics.csv``, ``forecasts.csv`` and one ``diagnostics-METHOD.csv`` per reporting method."""
+    out.mkdir(parents=True, exist_ok=True)
+    result.metrics.to_csv(out / "metrics.csv", index=False, float_format="%.6g")
+    result.forecasts[FORECAST_FILE_COLUMNS].to_csv(
+        out / "forecasts.csv", index=False, float_format="%.6g"
+    )
+    for method, table in result.diagnostics.items():
+        table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
+
+
+def backtest(
+    out: Annotated[Path, typer.Option("--out", help="Directory for metrics.csv, forecasts.csv.")],
+    method: Annotated[
+        str, typer.Option("--method", help="Comma-separated methods, e.g. paper,last-value.")
+    ] = "paper,last-value,linear-trend",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Forecast origin date D (YYYY-MM-DD).")
+    ] = None,
+    holdout: Annotated[
+        int | None, typer.Option("--holdout", help="Hold out the last H observations.")
+    ] = None,
+    history: Annotated[
+        int | None,
+        typer.Option("--history", help=f"Keep months t <= K; forecast month {HISTORY_TARGET}."),
+    ] = None,
+    first_days: Annotated[
+        int | None, typer.Option("--first-days", help="Keep days t <= F (downloads).")
+    ] = None,
+    target_day: Annotated[
+        int | None, typer.Option("--target-day", help="Forecast day T (with --first-days).")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            help="finetunes or downloads (default: downloads with --first-days, else finetunes).",
+        ),
+    ] = None,
+    min_history: Annotated[
+        int, typer.Option("--min-history", help="With --as-of: steps elapsed by D to be kept.")
+    ] = DEFAULT_MIN_HISTORY,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
+    anchors: Annotated[
+        Path | None,
+        typer.Option("--anchors", help="CSV of reference figures to print beside the scores."),
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Score forecasting methods on the data as known at an origin; print and write the scores."""
+    reference = read_anchors(anchors) if anchors is not None else None
+    methods = [make_forecaster(name.strip()) for name in method.split(",") if name.strip()]
+    metric = metric or ("downloads" if first_days is not None else "finetunes")
+    panel = load_panel(data, metrics=(metric,)).metric(metric)
+    split = choose_split(
+        panel,
+        as_of=as_of,
+        holdout=holdout,
+        history=history,
+        first_days=first_days,
+        target_day=target_day,
+        min_history=min_history,
+    )
+    result = run_backtest(split, methods, seed=seed)
+    print(f"{metric}, {split.protocol}: {len(split.targets):,} series forecast")
+    print(format_metrics(result.metrics))
+    print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
+    if reference is not None:
+        print(f"beside the anchors in {anchors} (subset all):")
+        print(beside(result.metrics, reference).to_string(index=False))
+    write_result(result, out)
+    print(f"wrote {out / 'metrics.csv'} and {out / 'forecasts.csv'}")
+
+
+def paper_table_cmd(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")] = Path(
+        "results/paper-table1.csv"
+    ),
+    top: Annotated[int, typer.Option("--top", help="How many models, by last count.")] = 50,
+    data: DataOption = None,
+) -> None:
+    """Regenerate the paper's Table 1 (top models by last fine-tune count) with our fit status."""
+    table = paper_table(load_panel(data, metrics=("finetunes",)), top=top)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.6g")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"wrote {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``backtest`` and ``paper-table`` to the top-level app."""
+    app.command("backtest")(backtest)
+    app.command("paper-table")(paper_table_cmd)

@@ -1,0 +1,201 @@
+"""The backtest protocols, the forecaster contract and the CLI, on small crafted panels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from panels import make_panel
+from typer.testing import CliRunner
+
+from bayesgrowth.backtest import as_of_split, first_steps_split, holdout_split, run_backtest
+from bayesgrowth.baseline import PaperForecaster
+from bayesgrowth.errors import DataError
+from bayesgrowth.forecasters import (
+    Forecast,
+    ForecastError,
+    make_forecaster,
+    register_forecaster,
+)
+from bayesgrowth.naive import LastValue, LinearTrend
+from bayesgrowth.scores import SCORE_COLUMNS
+
+GROWING = [0, 1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 66, 78, 91, 105, 120]
+
+
+def methods():
+    return [PaperForecaster(n_samples=200, workers=1), LastValue(), LinearTrend()]
+
+
+def crafted(after_d: int = 0) -> object:
+    """Four fine-tune series created 2023-01-01; ``after_d`` is added to one from month 8 on."""
+    jumpy = [0, 2, 4, 7, 9, 12, 14, 17, 20, 22, 25, 27, 30, 32, 35, 37]
+    jumpy = jumpy[:8] + [c + after_d for c in jumpy[8:]]
+    return make_panel(
+        {
+            "org/growing": GROWING,
+            "org/jumpy": jumpy,
+            "org/never": [0] * 16,
+            "org/late": [0, 0, 5, 9, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
+        }
+    )
+
+
+AS_OF = "2023-08-15"  # months 0..7 of a 2023-01-01 model have ended (month 8 ends 2023-09-01)
+
+
+def test_as_of_keeps_only_elapsed_months_and_targets_the_last():
+    split = as_of_split(crafted(), AS_OF)
+    obs = split.history.observations
+    assert obs["date"].max() <= pd.Timestamp(AS_OF, tz="UTC")
+    assert set(obs.groupby("model")["t"].max()) == {7}
+    assert split.targets["t"].unique().tolist() == [15]
+    growing = split.targets.set_index("model").loc["org/growing"]
+    assert (growing["y"], growing["origin_t"], growing["origin_value"]) == (120, 7, 28)
+
+
+def test_no_data_after_the_origin_leaks_into_any_forecast():
+    quiet, jumped = as_of_split(crafted(0), AS_OF), as_of_split(crafted(10_000), AS_OF)
+    a = run_backtest(quiet, methods(), seed=3).forecasts
+    b = run_backtest(jumped, methods(), seed=3).forecasts
+    columns = ["method", "model", "t", "point", "q05", "q25", "q50", "q75", "q95"]
+    pd.testing.assert_frame_equal(a[columns], b[columns])
+    jumpy = (a["model"] == "org/jumpy") & (a["method"] == "last-value")
+    assert (b.loc[jumpy, "y"] - a.loc[jumpy, "y"]).tolist() == [10_000]
+
+
+def test_as_of_leaves_out_models_too_young_and_partial_months():
+    panel = make_panel(
+        {
+            "org/old": GROWING,
+            "org/young": [0, 4],
+            "org/partial": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 20],
+        },
+        created={"org/young": "2023-07-20", "org/partial": "2023-01-01"},
+        partial={"org/partial": 9.5},
+    )
+    split = as_of_split(panel, AS_OF, min_history=1)
+    assert split.targets["model"].tolist() == ["org/old", "org/partial"]
+    assert split.history.observations["partial"].sum() == 0
+    # the target is the last value in the data, a partial month read at t_exact
+    partial = split.targets.set_index("model").loc["org/partial"]
+    assert (partial["t"], partial["t_exact"], partial["y"]) == (10, 9.5, 20)
+    young = as_of_split(panel, AS_OF)  # by default, 6 months must have elapsed
+    assert young.targets["model"].tolist() == ["org/old", "org/partial"]
+    with pytest.raises(DataError, match="no series has both a history and a later target"):
+        as_of_split(panel, AS_OF, min_history=8)
+    with pytest.raises(DataError, match="not before the data date"):
+        as_of_split(panel, "2030-01-01")
+
+
+def test_holdout_drops_the_last_h_of_series_long_enough():
+    panel = make_panel({"org/long": GROWING, "org/short": [0, 1, 2, 3]})
+    split = holdout_split(panel, 2, min_history=3)
+    assert split.targets[["model", "t", "y", "origin_t"]].values.tolist() == [
+        ["org/long", 15, 120, 13]
+    ]
+    assert split.history.observations["t"].max() == 13
+
+
+def test_first_steps_keeps_k_steps_of_series_observed_to_the_target():
+    panel = make_panel({"org/long": GROWING, "org/short": GROWING[:12]})
+    split = first_steps_split(panel, 3, 12)
+    assert split.targets[["model", "t", "y", "origin_t", "origin_value"]].values.tolist() == [
+        ["org/long", 12, 78, 3, 6]
+    ]
+    assert split.history.observations["t"].tolist() == [0, 1, 2, 3]
+    downloads = make_panel({"m": list(range(0, 300, 10))}, metric="downloads")
+    split = first_steps_split(downloads, 20, 29)
+    assert (split.targets["y"].iat[0], split.history.observations["t"].max()) == (290, 20)
+
+
+def test_naive_forecasts_by_hand():
+    panel = make_panel({"a": [0, 1, 2, 4, 7, 10, 30], "b": [0, 5, 30]})
+    split = holdout_split(panel, 1, min_history=2)
+    result = run_backtest(split, [LastValue(), LinearTrend()])
+    got = result.forecasts.set_index(["method", "model"])["point"]
+    assert got["last-value", "a"] == 10 and got["last-value", "b"] == 5
+    assert got["linear-trend", "a"] == pytest.approx(10 + (10 - 2) / 3)  # slope of the last 3 steps
+    assert got["linear-trend", "b"] == pytest.approx(5 + 5)  # a shorter series: all it has
+
+
+def test_metrics_table_and_subsets():
+    result = run_backtest(as_of_split(crafted(), AS_OF), methods(), seed=0)
+    metrics = result.metrics.set_index(["method", "subset"])
+    assert list(result.metrics.columns) == ["method", "subset", *SCORE_COLUMNS]
+    assert metrics.loc[("last-value", "all"), "n"] == 4
+    assert metrics.loc[("last-value", "nonzero_at_origin"), "n"] == 3
+    assert metrics.loc[("last-value", "ten_plus_at_origin"), "n"] == 3
+    assert np.isnan(metrics.loc[("last-value", "all"), "coverage_90"])
+    assert 0 <= metrics.loc[("paper", "all"), "coverage_90"] <= 1
+    assert set(result.diagnostics["paper"]["status"]) <= {"ok", "extreme", "stuck-at-start"}
+
+
+def test_paper_forecasts_are_monotone_and_never_below_the_last_count():
+    split = as_of_split(crafted(), AS_OF)
+    f = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)]).forecasts
+    q = f[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+    assert (f[["point", "q05"]].min(axis=1) >= f["origin_value"]).all()
+
+
+def test_same_seed_same_forecasts_other_seed_other_draws():
+    split = as_of_split(crafted(), AS_OF)
+    a = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)], seed=5).forecasts
+    b = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)], seed=5).forecasts
+    c = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)], seed=6).forecasts
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["q95"].equals(c["q95"])
+
+
+class _Broken:
+    name = "broken"
+
+    def forecast(self, history, targets, seed):
+        return Forecast.point_only(targets, np.zeros(len(targets)))
+
+
+def test_the_contract_is_checked_and_names_resolve_through_the_registry():
+    split = as_of_split(crafted(), AS_OF)
+    with pytest.raises(ForecastError, match="below the last observed count"):
+        run_backtest(split, [_Broken()])
+    with pytest.raises(ForecastError, match="known methods: .*last-value.*linear-trend.*paper"):
+        make_forecaster("nope")
+    register_forecaster("test-lazy", "bayesgrowth.naive:LastValue", replace=True)
+    assert make_forecaster("test-lazy").name == "last-value"
+    with pytest.raises(ForecastError, match="already registered"):
+        register_forecaster("paper", LastValue)
+    with pytest.raises(ForecastError, match="monotone"):
+        Forecast(
+            pd.DataFrame(
+                {
+                    "model": ["a"],
+                    "t": [1],
+                    "point": [1.0],
+                    "q05": [2.0],
+                    "q25": [1.0],
+                    "q50": [1.0],
+                    "q75": [1.0],
+                    "q95": [1.0],
+                }
+            )
+        )
+
+
+def test_cli_writes_the_tables(tmp_path, monkeypatch):
+    from bayesgrowth.cli import app, backtest_cmd
+
+    monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: crafted())
+    out = tmp_path / "bt"
+    args = ["backtest", "--method", "last-value,linear-trend", "--as-of", AS_OF, "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "no interval" in result.output
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert list(metrics.columns) == ["method", "subset", *SCORE_COLUMNS]
+    forecasts = pd.read_csv(out / "forecasts.csv")
+    assert {"model", "t", "y", "point", "q05", "q25", "q50", "q75", "q95"} <= set(forecasts.columns)
+    bad = CliRunner().invoke(
+        app, ["backtest", "--holdout", "1", "--as-of", AS_OF, "--out", str(out)]
+    )
+    assert bad.exit_code != 0 and "exactly one protocol" in str(bad.exception)

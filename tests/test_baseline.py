@@ -1,0 +1,98 @@
+"""The paper's curve fit: statuses on crafted series, both axes, and the authors' own columns."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from panels import make_panel
+
+from bayesgrowth import baseline
+from bayesgrowth.baseline import P0, fit_curve, fit_many, fit_panel, matches_authors
+from bayesgrowth.curves import cumulative
+
+MONTHS = np.arange(25, dtype=float)
+
+
+def test_a_clean_curve_is_recovered():
+    fit = fit_curve(MONTHS, cumulative(MONTHS, 6.0, 1.5, 0.8))
+    assert fit.status == "ok"
+    assert fit.params == pytest.approx([6.0, 1.5, 0.8], rel=1e-3)
+    assert np.isfinite(fit.cov).all() and fit.n_points == 24
+
+
+def test_m_scales_the_curve():
+    fit = fit_curve(MONTHS, cumulative(MONTHS, 2.0, 1.0, 0.6, m=100.0), m=100.0)
+    assert fit.params == pytest.approx([2.0, 1.0, 0.6], rel=1e-3)
+
+
+def test_fewer_than_three_months_is_not_fitted():
+    fit = fit_curve(np.arange(3.0), np.array([0.0, 4.0, 9.0]))  # the 0-month point tells nothing
+    assert (fit.status, fit.n_points) == ("too-few-points", 2)
+    assert tuple(fit.params) == P0 and np.isnan(fit.cov).all()
+
+
+def test_a_flat_curve_at_the_start_gets_stuck():
+    # On the years axis a year of zeros sees the starting curve at ~1e-5: the optimiser never moves.
+    fit = fit_curve(np.arange(13) / 12, np.zeros(13))
+    assert fit.status == "stuck-at-start" and tuple(fit.params) == P0
+
+
+def test_a_jump_then_nothing_runs_off_to_an_extreme():
+    fit = fit_curve(np.arange(7.0), np.array([0, 5, 5, 5, 5, 5, 5.0]))
+    assert fit.status == "extreme"
+    assert fit.sigma > baseline.EXTREME_SIGMA or fit.mu < baseline.EXTREME_MU
+
+
+def test_two_runtime_errors_fail_to_the_starting_guess(monkeypatch):
+    # A slowly accelerating series has its optimum at infinity: curve_fit runs out of evaluations.
+    # The retry's 10,000 evaluations would take seconds, so the test allows it 5.
+    monkeypatch.setattr(baseline, "RETRY_MAXFEV", 5)
+    counts = np.array(
+        [0, 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 8, 8.0]
+    )
+    fit = fit_curve(np.arange(len(counts), dtype=float), counts)
+    assert fit.status == "failed" and tuple(fit.params) == P0
+
+
+def test_parallel_fits_equal_serial_fits():
+    series = [(MONTHS, cumulative(MONTHS, lam, 1.5, 0.8)) for lam in (1.0, 2.0, 3.0, 4.0, 5.0)]
+    serial, parallel = fit_many(series, workers=1), fit_many(series, workers=2)
+    assert [f.params.tolist() for f in serial] == [f.params.tolist() for f in parallel]
+
+
+def test_fit_panel_uses_exact_times_and_the_chosen_axis():
+    counts = np.round(cumulative(MONTHS, 6.0, 3.5, 0.7)).astype(int).tolist()
+    panel = make_panel({"a": counts})
+    months, years = fit_panel(panel, workers=1), fit_panel(panel, axis="years", workers=1)
+    # t -> t/12 shifts mu by ln 12 and leaves lambda and sigma alone
+    assert years["mu"].iat[0] == pytest.approx(months["mu"].iat[0] - np.log(12), abs=1e-4)
+    assert years["lam"].iat[0] == pytest.approx(months["lam"].iat[0], rel=1e-4)
+
+
+DATA = os.environ.get("BAYESGROWTH_DATA")
+REAL_SERIES = {  # a few cheap fits, one or more of each status the authors' table shows
+    "apple/AIM": "ok",
+    "openai/whisper-large-v2": "ok",
+    "Salesforce/BLIP": "ok",
+    "Qwen/Qwen1.5-0.5B": "extreme",
+    "google/gemma-2b": "extreme",
+    "meta-llama/Llama-3.2-1B": "stuck-at-start",
+    "deepseek-ai/DeepSeek-R1": "too-few-points",
+}
+
+
+@pytest.mark.skipif(
+    not DATA, reason="BAYESGROWTH_DATA is not set: no real snapshot to compare with"
+)
+def test_the_authors_columns_are_reproduced_on_the_years_axis():
+    from bayesgrowth.data import load_panel
+
+    panel = load_panel(DATA, metrics=("finetunes",)).select(models=REAL_SERIES)
+    fits = fit_panel(panel, axis="years", workers=1)
+    assert dict(zip(fits["model"], fits["status"], strict=True)) == REAL_SERIES
+    authors = panel.paper_fits.set_index("model").loc[fits["model"]].reset_index()
+    assert matches_authors(fits, authors).all(), fits.assign(
+        **authors[["lambda_i", "mu_i", "sigma_i"]]
+    )

@@ -1,0 +1,72 @@
+"""Scores on hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bayesgrowth.scores import OFF_2X, crps_samples, log1p10, score_rows, summarise
+
+
+def test_log_error_and_factor_two():
+    rows = score_rows(
+        y=np.array([99.0, 0.0, 0.0]), point=np.array([9.0, 3.0, 1.0]), quantiles=None, samples=None
+    )
+    # log10(10) - log10(100) = -1; log10(4) = 0.602 > log10(2); log10(2) itself is not "more than" 2x
+    assert rows["abs_log10_error"].to_numpy() == pytest.approx([1.0, np.log10(4), OFF_2X])
+    assert rows["off_2x"].tolist() == [True, True, False]
+
+
+def test_coverage_counts_the_interval_ends_as_inside():
+    q = np.array([[0, 1, 2, 3, 4]] * 4, dtype=float)
+    rows = score_rows(np.array([2.0, 3.0, 4.0, 5.0]), np.full(4, 2.0), q, samples=None)
+    assert rows["in_50"].tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert rows["in_90"].tolist() == [1.0, 1.0, 1.0, 0.0]
+
+
+def test_no_interval_gives_no_coverage_and_point_mass_crps():
+    rows = score_rows(np.array([99.0]), np.array([9.0]), quantiles=None, samples=None)
+    assert np.isnan(rows["in_50"]).all() and np.isnan(rows["in_90"]).all()
+    assert rows["crps"].iat[0] == pytest.approx(1.0)
+
+
+def test_crps_by_hand():
+    # samples {0, 1}, y = 0: the empirical CDF is 1/2 on [0, 1), so CRPS = (1/2)^2 = 0.25
+    assert crps_samples(np.array([[1.0, 0.0]]), np.array([0.0])) == pytest.approx([0.25])
+    # one sample: |x - y|
+    assert crps_samples(np.array([[3.0]]), np.array([1.0])) == pytest.approx([2.0])
+
+
+def test_crps_matches_the_pairwise_energy_form():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(5, 40)), rng.normal(size=5)
+    pairwise = np.abs(x[:, :, None] - x[:, None, :]).mean(axis=(1, 2))
+    energy = np.abs(x - y[:, None]).mean(axis=1) - 0.5 * pairwise
+    assert crps_samples(x, y) == pytest.approx(energy)
+
+
+def test_crps_is_taken_on_the_log_scale():
+    samples = np.array([[9.0, 99.0]])
+    rows = score_rows(np.array([9.0]), np.array([9.0]), None, samples)
+    assert rows["crps"].iat[0] == pytest.approx(crps_samples(log1p10(samples), log1p10([9.0]))[0])
+    assert rows["crps"].iat[0] == pytest.approx(0.25)
+
+
+def test_summarise():
+    rows = pd.DataFrame(
+        {
+            "abs_log10_error": [0.1, 0.2, 0.6],
+            "off_2x": [False, False, True],
+            "in_50": [1.0, 0.0, 0.0],
+            "in_90": [1.0, 1.0, 0.0],
+            "crps": [0.1, 0.1, 0.4],
+        }
+    )
+    s = summarise(rows)
+    assert s["n"] == 3
+    assert s["median_abs_log10_error"] == pytest.approx(0.2)
+    assert s["mean_abs_log10_error"] == pytest.approx(0.3)
+    assert s["share_off_2x"] == pytest.approx(1 / 3)
+    assert (s["coverage_50"], s["coverage_90"]) == pytest.approx((1 / 3, 2 / 3))
+    assert s["crps"] == pytest.approx(0.2)
