@@ -118,6 +118,10 @@ def _atomic(path: Path, write, **open_kwargs) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates 0600; a result file gets the usual permissions (umask applied).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
