@@ -237,10 +237,6 @@ class BayesForecaster:
             progress=False,
         )
         samples = self.last_fit.predictive(targets, n_samples=self.n_samples, seed=seed)
-        notes = pd.DataFrame(
-            {
-                "model": targets["model"].to_numpy(),
-                "diagnostics": "; ".join(self.last_fit.diagnostics().problems()) or "ok",
-            }
-        )
-        return Forecast.from_samples(targets, samples, diagnostics=notes.drop_duplicates("model"))
+        # Sampling problems concern the whole fit, not single series: fit() has printed them,
+        # and self.last_fit.diagnostics() keeps them.
+        return Forecast.from_samples(targets, samples)
