@@ -6,7 +6,7 @@ billion cumulative downloads within 75 days."*
 
 Protocol
 --------
-Every download series observed past day F (F = 20) is cut to its days t <= F, the cut of the
+Every download series observed on day F + 1 (F = 20) is cut to its days t <= F, the cut of the
 backtest's ``--first-days F`` protocol (:func:`bayesgrowth.backtest.first_steps_split`): by age,
 not by calendar date, so a DeepSeek model's fit also sees other models' first F days even where
 those fell after its own day F. The hierarchical model is fitted to all of them at once, so each
@@ -153,7 +153,8 @@ def study_claim(
     if days[0] <= first:
         raise DataError(f"days to report must come after the cut at day {first}")
     downloads = panel.metric("downloads")
-    # The backtest's cut with the day after F as target: every series observed past F, kept to F.
+    # The backtest's cut with the day after F as target: every series observed on day F + 1, kept
+    # to its days 0 … F.
     history = first_steps_split(downloads, first, first + 1).history
     mine = history.series.loc[history.series["organization"] == organization, "model"]
     if mine.empty:

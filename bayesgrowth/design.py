@@ -17,8 +17,8 @@ Curve time is ``t_exact``, time since creation, and the curve is 0 at t = 0.
 * **Downloads**: the day-t count (t = calendar date − creation date, in UTC days) is used at
   curve time t; the forecast's t is that same integer day index. When in the day a count was
   read is not known, and Hub download counts show up with a lag: in the 2025-02-18 snapshot 610
-  of 830 series are still 0 on day 1 (many jump from 0 to a full day's downloads on day 2 or 3),
-  while 28 already count downloads on the creation day itself. The first non-zero count therefore
+  of 830 series are still 0 on day 1 (deepseek-ai/DeepSeek-V3: 0, 0, 0, then 9,398 on day 3 and
+  11,929 more on day 4), while 28 already count downloads on the creation day itself. The first non-zero count therefore
   says when the counter started, not how adoption began: explaining it from c(0) = 0 would bend
   the curve to fit the lag (a jump from 0 to thousands in one day after days at zero), and
   shifting time (t + ½, t + 1) would fit the 28 at the expense of the 610. So the curve part of
