@@ -20,7 +20,10 @@ Which points, on which axis
 
 Status of a fit (first match wins)
 ----------------------------------
-``too-few-points`` (not fitted, ``P0``); ``failed`` (both curve_fit calls raised, ``P0``);
+``too-few-points`` (not fitted, ``P0``); ``failed`` (both curve_fit calls raised, ``P0``: in
+practice a runaway fit, accelerating growth whose optimum lies at λ, μ → ∞, which with scipy 1.18
+walks on until the retry's 10,000 evaluations run out, some seconds per series, where the authors'
+setup stopped early at extreme values);
 ``stuck-at-start`` (curve_fit "converged" on ``P0``: the curve is flat there, e.g. a series that
 never moved); ``extreme`` (λ > 100, σ > 20 or μ < 1e-6: the optimum ran off to a degenerate
 corner); ``ok``.
@@ -273,6 +276,24 @@ def matches_authors(fits: pd.DataFrame, authors: pd.DataFrame, rtol: float = 0.0
     return pd.Series(close.all(axis=1), index=fits.index)
 
 
+def with_authors(fits: pd.DataFrame, paper_fits: pd.DataFrame) -> pd.DataFrame:
+    """Fits (of :func:`fit_panel`) beside the authors' published parameters.
+
+    Adds ``lambda_i, mu_i, sigma_i`` (NaN where the authors have none), ``authors_at_start`` (their
+    row is exactly ``P0``) and ``matches_authors`` (:func:`matches_authors`).
+    """
+    columns = ["lambda_i", "mu_i", "sigma_i"]
+    authors = paper_fits[["model", *columns]] if not paper_fits.empty else None
+    table = (
+        fits.merge(authors, on="model", how="left")
+        if authors is not None
+        else fits.assign(**dict.fromkeys(columns, np.nan))
+    )
+    table["authors_at_start"] = (table[columns] == np.array(P0)).all(axis=1)
+    table["matches_authors"] = matches_authors(table, table)
+    return table
+
+
 def paper_table(panel: Panel, top: int = 50, workers: int | None = None) -> pd.DataFrame:
     """Table 1 of the paper regenerated: the ``top`` fine-tune series by last count.
 
@@ -280,7 +301,7 @@ def paper_table(panel: Panel, top: int = 50, workers: int | None = None) -> pd.D
     -------
     pandas.DataFrame
         ``rank, model, organization, last_count``, the authors' ``lambda_i, mu_i, sigma_i``, our
-        re-fit ``lam, mu, sigma`` on their axis (years, m = 1), its ``status`` and
+        re-fit ``lam, mu, sigma`` on their axis (years, m = 1), its ``status``, ``n_points`` and
         ``matches_authors`` (all three within 1%).
     """
     fine = panel.metric("finetunes")
@@ -289,10 +310,7 @@ def paper_table(panel: Panel, top: int = 50, workers: int | None = None) -> pd.D
     table = series[["model", "organization", "last_value"]].rename(
         columns={"last_value": "last_count"}
     )
-    table = table.merge(fits.drop(columns=["metric"]), on="model", how="left")
-    authors = fine.paper_fits[["model", "lambda_i", "mu_i", "sigma_i"]]
-    table = table.merge(authors, on="model", how="left")
-    table["matches_authors"] = matches_authors(table, table)
+    table = table.merge(with_authors(fits, fine.paper_fits), on="model", how="left")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     columns = ["rank", "model", "organization", "last_count", "lambda_i", "mu_i", "sigma_i"]
     return table[[*columns, "lam", "mu", "sigma", "status", "n_points", "matches_authors"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -199,3 +201,21 @@ def test_cli_writes_the_tables(tmp_path, monkeypatch):
         app, ["backtest", "--holdout", "1", "--as-of", AS_OF, "--out", str(out)]
     )
     assert bad.exit_code != 0 and "exactly one protocol" in str(bad.exception)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("BAYESGROWTH_DATA"),
+    reason="BAYESGROWTH_DATA is not set: no real snapshot for the anchor figures",
+)
+def test_the_naive_anchors_on_the_real_snapshot():
+    from bayesgrowth.data import load_panel
+
+    panel = load_panel(os.environ["BAYESGROWTH_DATA"], metrics=("finetunes",))
+    split = as_of_split(panel.metric("finetunes"), "2024-08-18")
+    metrics = run_backtest(split, [LastValue(), LinearTrend()]).metrics
+    nonzero = metrics[metrics["subset"] == "nonzero_at_origin"].set_index("method")
+    assert (nonzero["n"] == 596).all()
+    assert nonzero.loc["last-value", "median_abs_log10_error"] == pytest.approx(0.049, abs=5e-4)
+    assert nonzero.loc["last-value", "share_off_2x"] == pytest.approx(0.097, abs=5e-4)
+    assert nonzero.loc["linear-trend", "median_abs_log10_error"] == pytest.approx(0.058, abs=5e-4)
+    assert nonzero.loc["linear-trend", "share_off_2x"] == pytest.approx(0.099, abs=5e-4)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 from panels import make_panel
 
 from bayesgrowth import baseline
-from bayesgrowth.baseline import P0, fit_curve, fit_many, fit_panel, matches_authors
+from bayesgrowth.baseline import P0, fit_curve, fit_many, fit_panel, matches_authors, with_authors
 from bayesgrowth.curves import cumulative
 
 MONTHS = np.arange(25, dtype=float)
@@ -96,3 +97,38 @@ def test_the_authors_columns_are_reproduced_on_the_years_axis():
     assert matches_authors(fits, authors).all(), fits.assign(
         **authors[["lambda_i", "mu_i", "sigma_i"]]
     )
+
+
+def test_with_authors_flags_the_starting_guess_and_matches():
+    fits = pd.DataFrame(
+        {
+            "model": ["a", "b", "c", "d"],
+            "lam": [0.5, 2.0, 2.0, 16.0],
+            "mu": [2.0, 1.0, 1.0, 1e-30],
+            "sigma": [0.5, 0.7, 0.7, 8.0],
+        }
+    )
+    authors = pd.DataFrame(
+        {
+            "model": ["a", "b", "c", "d"],
+            "lambda_i": [0.5, 2.01, 2.1, 16.0],
+            "mu_i": [2.0, 1.0, 1.0, 1e-54],  # mu at its bound 0: any tiny number
+            "sigma_i": [0.5, 0.7, 0.7, 8.0],
+        }
+    )
+    table = with_authors(fits, authors)
+    assert table["authors_at_start"].tolist() == [True, False, False, False]
+    assert table["matches_authors"].tolist() == [True, True, False, True]
+
+
+def test_baseline_command_prints_statuses(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app, backtest_cmd
+
+    panel = make_panel({"a": [0, 1, 3, 6, 10, 15], "b": [0, 1]})
+    monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: panel)
+    result = CliRunner().invoke(app, ["baseline", "--out", str(tmp_path / "fits.csv")])
+    assert result.exit_code == 0, result.output
+    assert "too-few-points:     1 (50.0%)" in result.output
+    assert pd.read_csv(tmp_path / "fits.csv")["model"].tolist() == ["a", "b"]

@@ -1,7 +1,8 @@
-"""``bayesgrowth backtest`` and ``bayesgrowth paper-table``: the yardstick every model is held to."""
+"""``bayesgrowth backtest``, ``baseline`` and ``paper-table``: the yardstick every model is held to."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from bayesgrowth.backtest import (
     holdout_split,
     run_backtest,
 )
-from bayesgrowth.baseline import paper_table
+from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_authors
 from bayesgrowth.cli.options import DataOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.errors import DataError
@@ -166,7 +167,44 @@ def paper_table_cmd(
     print(f"wrote {out}")
 
 
+def baseline_cmd(
+    out: Annotated[Path, typer.Option("--out", help="CSV file: one fit per series.")],
+    metric: Annotated[str, typer.Option("--metric", help="finetunes or downloads.")] = "finetunes",
+    axis: Annotated[
+        str, typer.Option("--axis", help="step (months or days) or years (the authors' axis).")
+    ] = "step",
+    m: Annotated[float, typer.Option("--m", help="The curve's fixed scale.")] = 1.0,
+    data: DataOption = None,
+) -> None:
+    """Fit the paper's curve to every series; print the statuses and the match with the authors."""
+    if axis not in ("step", "years"):
+        raise DataError(f"--axis must be step or years, not {axis!r}")
+    panel = load_panel(data, metrics=(metric,)).metric(metric)
+    start = time.perf_counter()
+    fits = with_authors(fit_panel(panel, axis=axis, m=m), panel.paper_fits)
+    print(
+        f"{metric}, axis {axis}, m = {m:g}: {len(fits):,} series in {time.perf_counter() - start:.0f} s"
+    )
+    counts = fits["status"].value_counts().reindex(list(STATUSES), fill_value=0)
+    for status, n in counts.items():
+        print(f"  {status:>15}: {n:5,} ({n / len(fits):.1%})")
+    published = fits[fits["lambda_i"].notna()]
+    if not published.empty:
+        at_start = published[published["authors_at_start"]]
+        others = published[~published["authors_at_start"]]
+        print(f"authors' rows at the starting guess {P0}: {len(at_start):,}, our status there:")
+        print(at_start["status"].value_counts().to_string())
+        print(
+            f"authors' other rows matched within 1% on all three parameters: "
+            f"{others['matches_authors'].mean():.1%} of {len(others):,}"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fits.to_csv(out, index=False, float_format="%.6g")
+    print(f"wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
-    """Attach ``backtest`` and ``paper-table`` to the top-level app."""
+    """Attach ``backtest``, ``baseline`` and ``paper-table`` to the top-level app."""
     app.command("backtest")(backtest)
+    app.command("baseline")(baseline_cmd)
     app.command("paper-table")(paper_table_cmd)
