@@ -12,7 +12,7 @@ Plugging in a new method
 Register a factory (a no-argument callable returning a forecaster) under a name, either as an
 object or lazily as ``"module:attribute"`` so that importing the registry stays cheap::
 
-    register_forecaster("bayes", "bayesgrowth.model:BayesForecaster")
+    register_forecaster("bayes", "bayesgrowth.fitting:BayesForecaster")
 
 ``bayesgrowth backtest --method bayes`` then resolves the name through :func:`make_forecaster`.
 
