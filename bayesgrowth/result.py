@@ -213,7 +213,9 @@ class GrowthFit:
         Parameters
         ----------
         targets
-            Columns ``model`` and ``t`` (integer steps after each series' last observation).
+            Columns ``model`` and ``t`` (integer steps after each series' last observation), and
+            optionally ``t_exact``, the time each target count was read (fractional for a
+            partial month); it is used when every model appears once.
         n_samples, seed
             As in :meth:`simulate`.
 
@@ -232,7 +234,11 @@ class GrowthFit:
         if (ahead < 1).any():
             raise BayesGrowthError("targets must lie after each series' last observed step")
         horizon = int(ahead.max())
-        steps = d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]
+        steps = (d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]).astype(float)
+        if "t_exact" in targets and not targets["model"].duplicated().any():
+            # A target read part-way through its step (a partial last month) is forecast at the
+            # time it was read, not at the end of the step.
+            steps[rows, ahead - 1] = targets["t_exact"].to_numpy(dtype=float)
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return samples[rows, ahead - 1]
 

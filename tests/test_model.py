@@ -156,3 +156,14 @@ def test_poisson_gamma_survives_exploding_means():
     draws = poisson_gamma(np.array([1e30, np.inf, np.nan, 5.0, 0.0]), np.array(0.5), rng)
     assert np.isfinite(draws).all()
     assert draws[4] == 0 and draws[0] <= 1e13
+
+
+def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
+    """A target read mid-step (partial month) gets less growth than the full step."""
+    panel, _ = synthetic
+    grown = panel.series[panel.series["last_value"] > 0]
+    targets = pd.DataFrame({"model": grown["model"], "t": grown["last_t"] + 3})
+    full = fitted.predictive(targets, n_samples=300)
+    partial = fitted.predictive(targets.assign(t_exact=targets["t"] - 0.9), n_samples=300)
+    assert partial.mean() < full.mean()
+    assert (partial.min(axis=1) >= grown["last_value"].to_numpy()).all()
