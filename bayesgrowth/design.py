@@ -62,6 +62,12 @@ from bayesgrowth.panel import Panel
 BLOCK_STEPS = {"finetunes": 1, "downloads": 7}
 """Consecutive increments summed into one increment of the likelihood (see the module docstring)."""
 
+PAUSES = {"finetunes": True, "downloads": False}
+"""Whether a metric's curve part has the pause term (see :mod:`bayesgrowth.model`). Download
+increments are summed into weekly blocks but forecast day by day, so a pause learned per block
+would not carry to a day; and active download series do not stop (no week at zero among the
+growing series of the snapshot)."""
+
 
 @dataclass(frozen=True)
 class Design:
@@ -83,6 +89,12 @@ class Design:
         Start and end time (``t_exact``) and size of each increment.
     size
         log1p of each active series' last count, centred: a covariate of its dispersion.
+    inc_run
+        For each increment, the number of zero increments straight before it since the series'
+        last non-zero one; -1 up to and including its first non-zero increment (before a series
+        has started, a zero is not a pause) and for every increment of a metric without pauses.
+    last_run
+        Per series, the same count at its last observation (-1 where it does not apply).
     onset_org, onset_step, onset_at_risk, onset_events
         Hazard cells: organisation index, step k, number of series at zero entering step k,
         number whose first count > 0 happened in step k.
@@ -103,6 +115,8 @@ class Design:
     t1: np.ndarray
     inc: np.ndarray
     size: np.ndarray
+    inc_run: np.ndarray
+    last_run: np.ndarray
     onset_org: np.ndarray
     onset_step: np.ndarray
     onset_at_risk: np.ndarray
@@ -174,6 +188,11 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
         inc_series, t0, t1, inc = _blocks(inc_series, t0, t1, inc, BLOCK_STEPS[metric])
     size = np.log1p(last_value[active])
     size = size - size.mean() if len(size) else size
+    inc_run, run_at_end = _zero_runs(inc_series, inc, len(active))
+    last_run = np.full(n, -1)
+    last_run[active] = run_at_end
+    if not PAUSES[metric]:
+        inc_run, last_run = np.full_like(inc_run, -1), np.full_like(last_run, -1)
 
     # Onset hazard: steps spent at zero. Step k is at risk when the count at k-1 is 0 (and k-1
     # is observed); the event is a count > 0 at k. Partial steps are left out: a hazard per full
@@ -197,6 +216,8 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
         t1=t1,
         inc=inc,
         size=size,
+        inc_run=inc_run,
+        last_run=last_run,
         onset_org=grouped["org"].to_numpy(),
         onset_step=grouped["step"].to_numpy(dtype=float),
         onset_at_risk=grouped["n"].to_numpy(dtype=float),
@@ -207,6 +228,30 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
         base_value=base_value,
         base_t=base_t,
     )
+
+
+def _zero_runs(series: np.ndarray, inc: np.ndarray, n_active: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zero increments straight before each increment since its series' last non-zero one.
+
+    Parameters
+    ----------
+    series, inc
+        Each increment's series (0 … n_active-1) and size, sorted by series, then time.
+    n_active
+        Number of series.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per increment the run (-1 until the series' first non-zero increment, inclusive), and per
+        series the run after its last increment (-1 if it never had a non-zero one).
+    """
+    runs = np.full(len(inc), -1)
+    at_end = np.full(n_active, -1)
+    for i, (s, d) in enumerate(zip(series, inc, strict=True)):
+        runs[i] = at_end[s]
+        at_end[s] = 0 if d > 0 else (at_end[s] + 1 if at_end[s] >= 0 else -1)
+    return runs, at_end
 
 
 def _curve_start(first: np.ndarray, y: np.ndarray, *, from_first_nonzero: bool) -> np.ndarray:

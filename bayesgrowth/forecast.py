@@ -7,7 +7,8 @@ for Poisson means it cannot sample, and crash the whole forecast.
 Three kinds of series are forecast:
 
 * **active** series (a count > 0 at the fit): their own posterior curve parameters, continued from
-  their last observed time and count;
+  their last observed time and count, with the pause chance (see :mod:`bayesgrowth.model`)
+  continued from the number of steps each series has already spent without growth;
 * **dormant** series (still at zero): a first count arrives by the organisation's onset hazard;
   from then on the series grows along a curve drawn from its organisation's population (the
   posterior of the organisation means and series spreads);
@@ -48,6 +49,51 @@ class CurveDraws:
     alpha: np.ndarray
 
 
+@dataclass(frozen=True)
+class PauseDraws:
+    """Posterior draws of the pause term: logit intercept per series and draw, shape (n, S) or
+    (S,), and slope on log(1 + run) per draw, shape (S,)."""
+
+    intercept: np.ndarray
+    slope: np.ndarray
+
+    def probability(self, run: np.ndarray) -> np.ndarray:
+        """Chance of a paused step after ``run`` steps at zero, shape (n, S); 0 where run < 0."""
+        p = expit(self.intercept + self.slope * np.log1p(np.maximum(run, 0)))
+        return np.where(run >= 0, p, 0.0)
+
+
+def increment(
+    mean: np.ndarray,
+    alpha: np.ndarray,
+    run: np.ndarray,
+    pause: PauseDraws | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One step's increments and the updated run of steps without growth.
+
+    Parameters
+    ----------
+    mean, alpha
+        Negative-binomial mean and dispersion of the step, shape (n, S).
+    run
+        Steps already spent without growth (-1: the pause does not apply yet), shape (n, S).
+    pause
+        Pause term, or ``None``.
+    rng
+        Random generator.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The increments and the new run, shape (n, S) each.
+    """
+    inc = poisson_gamma(mean, alpha, rng)
+    if pause is not None:
+        inc = np.where(rng.random(inc.shape) < pause.probability(run), 0.0, inc)
+    return inc, np.where(inc > 0, 0, np.where(run >= 0, run + 1, -1))
+
+
 def grow(
     draws: CurveDraws,
     start_t: np.ndarray,
@@ -55,6 +101,8 @@ def grow(
     steps: np.ndarray,
     rng: np.random.Generator,
     m: float = 1.0,
+    pause: PauseDraws | None = None,
+    start_run: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cumulative counts at ``steps`` continuing each series from (start_t, start_value).
 
@@ -70,6 +118,10 @@ def grow(
         Random generator.
     m
         Curve scale.
+    pause
+        Pause term, or ``None`` for a metric without one.
+    start_run
+        Per series, steps already spent without growth at ``start_t`` (-1: pause does not apply).
 
     Returns
     -------
@@ -85,10 +137,14 @@ def grow(
     prev_c = m * cumulative(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
     )
+    run = np.broadcast_to(
+        np.full(n, -1) if start_run is None else np.asarray(start_run).reshape(n, 1), (n, s)
+    )
     out = np.empty((n, steps.shape[1], s))
     for h in range(steps.shape[1]):
         c = m * cumulative(steps[:, h : h + 1], lam, draws.mu, sigma)
-        level += poisson_gamma(c - prev_c, draws.alpha, rng)
+        inc, run = increment(c - prev_c, draws.alpha, run, pause, rng)
+        level += inc
         out[:, h] = level
         prev_c = c
     return out
@@ -106,6 +162,7 @@ def dormant(
     steps: np.ndarray,
     rng: np.random.Generator,
     m: float = 1.0,
+    pause: PauseDraws | None = None,
 ) -> np.ndarray:
     """Cumulative counts of series at zero: onset by the hazard, then growth from the onset step.
 
@@ -123,6 +180,8 @@ def dormant(
         Random generator.
     m
         Curve scale.
+    pause
+        Pause term (applies from the step after onset), or ``None``.
 
     Returns
     -------
@@ -146,12 +205,14 @@ def dormant(
     lam, sigma = np.exp(population.log_lam), np.exp(population.log_sigma)
     prev_c = np.zeros((n, s))
     level = np.zeros((n, s))
+    run = np.full((n, s), -1)
     for h in range(h_steps):
         local = steps[:, h : h + 1] - onset_at
         on = out[:, h] > 0
         c = m * cumulative(np.where(on, local, 0.0), lam, population.mu, sigma)
-        inc = poisson_gamma(np.where(on, c - prev_c, 0.0), population.alpha, rng)
+        inc, run = increment(np.where(on, c - prev_c, 0.0), population.alpha, run, pause, rng)
         first = on & (level == 0)
+        run = np.where(first, 0, run)
         level = np.where(first, np.maximum(level + inc, 1.0), level + np.where(on, inc, 0.0))
         out[:, h] = level
         prev_c = np.where(on, c, 0.0)

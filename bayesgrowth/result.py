@@ -23,9 +23,18 @@ from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 
-FORMAT_VERSION = 1
-_SERIES = ("models", "series_org", "last_t", "last_t_exact", "last_value", "base_value", "base_t")
-_INCREMENT = ("inc_series", "t0", "t1", "inc")
+FORMAT_VERSION = 2
+_SERIES = (
+    "models",
+    "series_org",
+    "last_t",
+    "last_t_exact",
+    "last_value",
+    "base_value",
+    "base_t",
+    "last_run",
+)
+_INCREMENT = ("inc_series", "t0", "t1", "inc", "inc_run")
 _ONSET = ("onset_org", "onset_step", "onset_at_risk", "onset_events")
 _DIMS = {
     **dict.fromkeys(_SERIES, "series"),
@@ -109,23 +118,37 @@ class GrowthFit:
             alpha=alpha,
         )
 
+    def _pause(self, n_samples: int, size: np.ndarray) -> fc.PauseDraws | None:
+        """Pause term of series of (centred) ``size``, or ``None`` for a metric without one."""
+        if "pause_g" not in self.idata["posterior"]:
+            return None
+        intercept = (
+            self._draws("pause_g", n_samples)[None, :]
+            + self._draws("pause_size", n_samples)[None, :] * np.asarray(size)[:, None]
+        )
+        return fc.PauseDraws(intercept, self._draws("pause_slope", n_samples))
+
+    def _new_size(self) -> float:
+        """The centred size covariate of a series that has just got its first count."""
+        d = self.design
+        centre = np.log1p(d.last_value[d.active]).mean() if len(d.active) else 0.0
+        return float(np.log1p(1.0) - centre)
+
     def _population(
         self, org: np.ndarray, n_samples: int, rng: np.random.Generator
     ) -> fc.CurveDraws:
         """Curve parameters of new series of organisations ``org``, drawn from the hierarchy."""
-        d = self.design
         out = {}
         for name in ("log_lam", "mu", "log_sigma"):
             out[name] = self._draws(f"org_{name}", n_samples)[org]
-        # σ is an organisation-level quantity; λ and μ vary by series around their org means.
+        # σ is shared by all series; λ and μ vary by series around their org means.
         for name in ("log_lam", "mu"):
             out[name] = out[name] + self._draws(f"s_{name}", n_samples) * rng.standard_normal(
                 out[name].shape
             )
-        centre = np.log1p(d.last_value[d.active]).mean() if len(d.active) else 0.0
-        size = np.log1p(1.0) - centre
         alpha = np.exp(
-            self._draws("disp_org", n_samples)[org] + self._draws("disp_size", n_samples) * size
+            self._draws("disp_org", n_samples)[org]
+            + self._draws("disp_size", n_samples) * self._new_size()
         )
         return fc.CurveDraws(alpha=alpha, **out)
 
@@ -163,6 +186,8 @@ class GrowthFit:
                 steps[a],
                 rng,
                 self.config.m,
+                self._pause(n_samples, d.size),
+                d.last_run[a],
             )
         dormant = np.setdiff1d(np.arange(d.n_series), a if len(d.active) else [])
         if len(dormant):
@@ -181,6 +206,7 @@ class GrowthFit:
             steps,
             rng,
             self.config.m,
+            self._pause(n_samples, np.full(len(org), self._new_size())),
         )
 
     def _n_draws(self) -> int:

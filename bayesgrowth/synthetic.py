@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bayesgrowth.curves import cumulative
-from bayesgrowth.forecast import poisson_gamma
+from bayesgrowth.forecast import PauseDraws, increment
 from bayesgrowth.panel import Panel, add_months
 
 SYNTHETIC_START = pd.Timestamp("2023-01-01", tz="UTC")
@@ -33,11 +33,12 @@ def synthetic_panel(
     *,
     org_log_lam: float = 1.5,
     org_mu: float = 2.0,
-    org_log_sigma: float = 0.3,
+    log_sigma: float = 0.3,
     org_spread: float = 0.3,
     series_spread: float = 0.4,
     alpha: float = 20.0,
     dormant_per_org: int = 0,
+    pause: tuple[float, float] | None = None,
     seed: int = 0,
 ) -> tuple[Panel, SyntheticTruth]:
     """Draw a fine-tune panel from the hierarchical curve model.
@@ -48,15 +49,19 @@ def synthetic_panel(
         Size of the panel (active series).
     months
         Months observed per series (one value for all, or one per series).
-    org_log_lam, org_mu, org_log_sigma
+    org_log_lam, org_mu
         Population means; each organisation's mean is drawn around them with ``org_spread``.
+    log_sigma
+        log σ, one value shared by every series (as in the model).
     org_spread, series_spread
-        Standard deviations of organisation means and of series around them (log λ and μ; σ is
-        an organisation-level quantity, as in the model).
+        Standard deviations of organisation means and of series around them (log λ and μ).
     alpha
         Negative-binomial dispersion of monthly increments.
     dormant_per_org
         Extra series per organisation that stay at zero.
+    pause
+        (intercept, slope) of the pause term on the logit scale (see :mod:`bayesgrowth.model`),
+        or ``None`` for none.
     seed
         Random seed.
 
@@ -72,20 +77,23 @@ def synthetic_panel(
     means = {
         "log_lam": org_log_lam + org_spread * rng.standard_normal(n_orgs),
         "mu": org_mu + org_spread * rng.standard_normal(n_orgs),
-        "log_sigma": org_log_sigma + org_spread * rng.standard_normal(n_orgs),
     }
     log_lam = means["log_lam"][org_idx] + series_spread * rng.standard_normal(n)
     mu = means["mu"][org_idx] + series_spread * rng.standard_normal(n)
-    sigma = np.exp(means["log_sigma"][org_idx])
+    sigma = np.full(n, np.exp(log_sigma))
     lam = np.exp(log_lam)
+    pauses = None if pause is None else PauseDraws(np.array([pause[0]]), np.array([pause[1]]))
     models = [f"synthetic/s{i:03d}" for i in range(n)]
     orgs = [f"synth-{o}" for o in org_idx]
 
     rows = []
     for i in range(n):
         t = np.arange(months[i] + 1, dtype=float)
-        c = cumulative(t, lam[i], mu[i], sigma[i])
-        inc = poisson_gamma(np.diff(c), np.full(months[i], alpha), rng)
+        mean = np.diff(cumulative(t, lam[i], mu[i], sigma[i]))
+        inc, run = np.zeros(months[i]), np.full((1, 1), -1)
+        for k in range(months[i]):
+            step, run = increment(mean[None, k : k + 1], np.full((1, 1), alpha), run, pauses, rng)
+            inc[k] = step[0, 0]
         rows.append(
             pd.DataFrame(
                 {

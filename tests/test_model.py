@@ -14,13 +14,16 @@ from bayesgrowth.forecast import poisson_gamma
 from bayesgrowth.synthetic import synthetic_panel
 
 DRAWS = dict(draws=250, tune=250, chains=2)
+PAUSE = (-1.0, 1.0)
 
 
 @pytest.fixture(scope="module")
 def synthetic():
-    """3 organisations × 8 synthetic series of 6–24 months, plus 2 dormant series each."""
+    """3 organisations × 8 synthetic series of 6–24 months with pauses, plus 2 dormant series each."""
     months = np.tile([6, 9, 12, 15, 18, 20, 22, 24], 3)
-    return synthetic_panel(n_orgs=3, series_per_org=8, months=months, dormant_per_org=2, seed=3)
+    return synthetic_panel(
+        n_orgs=3, series_per_org=8, months=months, dormant_per_org=2, pause=PAUSE, seed=3
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,14 @@ def test_recovers_curve_parameters(fitted, synthetic):
     # λ is well identified by the level of long series: medians track the truth.
     corr = np.corrcoef(np.log(params["lambda_median"]), np.log(truth_table["lam"]))[0, 1]
     assert corr > 0.8
+
+
+def test_recovers_the_pause(fitted):
+    """The pause intercept and slope the synthetic panel was drawn with lie in their 90% intervals."""
+    post = fitted.idata["posterior"]
+    for name, true in zip(("pause_g", "pause_slope"), PAUSE, strict=True):
+        lo, hi = np.quantile(post[name].values, [0.05, 0.95])
+        assert lo <= true <= hi, f"{name}: true {true} outside [{lo:.2f}, {hi:.2f}]"
 
 
 def test_forecast_shape_and_monotone_quantiles(fitted, synthetic):

@@ -1,0 +1,65 @@
+"""The pause term: zero runs in the design, and forecasts that continue them."""
+
+from __future__ import annotations
+
+import numpy as np
+from panels import make_panel
+
+from bayesgrowth.design import build_design
+from bayesgrowth.forecast import CurveDraws, PauseDraws, grow
+
+
+def test_zero_runs_count_quiet_steps_after_the_first_growth():
+    panel = make_panel(
+        {
+            "org/a": [0, 0, 3, 3, 3, 5, 5],  # increments 0, 3, 0, 0, 2, 0
+            "org/b": [0, 4, 9],  # increments 4, 5
+            "org/never": [0, 0, 0],
+        }
+    )
+    design = build_design(panel, "finetunes")
+    a, b = (np.flatnonzero(design.models == m)[0] for m in ("org/a", "org/b"))
+    runs_a = design.inc_run[design.inc_series == list(design.active).index(a)]
+    runs_b = design.inc_run[design.inc_series == list(design.active).index(b)]
+    # no pause before a series has started, nor on its first count
+    assert list(runs_a) == [-1, -1, 0, 1, 2, 0]
+    assert list(runs_b) == [-1, 0]
+    assert design.last_run[a] == 1 and design.last_run[b] == 0
+    assert design.last_run[design.models == "org/never"][0] == -1
+
+
+def test_downloads_have_no_pause():
+    panel = make_panel({"org/d": [0, 5, 5, 5, 9, 20, 20, 20, 30]}, metric="downloads")
+    design = build_design(panel, "downloads")
+    assert (design.inc_run == -1).all() and (design.last_run == -1).all()
+
+
+def _grow(intercept: float, start_run: int, n_draws: int = 400) -> np.ndarray:
+    draws = CurveDraws(
+        log_lam=np.full((1, n_draws), np.log(3.0)),
+        mu=np.full((1, n_draws), 1.5),
+        log_sigma=np.zeros((1, n_draws)),
+        alpha=np.full((1, n_draws), 5.0),
+    )
+    pause = PauseDraws(np.full(n_draws, intercept), np.full(n_draws, 1.0))
+    return grow(
+        draws,
+        np.array([4.0]),
+        np.array([10.0]),
+        np.arange(5.0, 11.0),
+        np.random.default_rng(1),
+        pause=pause,
+        start_run=np.array([start_run]),
+    )[0]
+
+
+def test_a_long_quiet_series_is_forecast_mostly_flat():
+    quiet, busy = _grow(0.0, start_run=12), _grow(0.0, start_run=0)
+    assert np.median(quiet[-1]) == 10.0  # most draws add nothing
+    assert (quiet[-1] == 10.0).mean() > (busy[-1] == 10.0).mean()
+
+
+def test_a_negligible_pause_leaves_growth_alone():
+    no_pause = _grow(-30.0, start_run=12)
+    assert (no_pause[-1] > 10.0).mean() > 0.9
+    assert (np.diff(no_pause, axis=0) >= 0).all()
