@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.diagnostics import ESS_MIN, RHAT_MAX
@@ -55,8 +56,8 @@ def fit_benchmark(
     ] = Path("results/benchmark-fit"),
     data: DataOption = None,
     metric: MetricOption = "finetunes",
-    draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
-    tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+    draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = defaults.DRAWS,
+    tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = defaults.TUNE,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     save: Annotated[Path | None, typer.Option(help="Also save the fit here (.nc).")] = None,
 ) -> None:

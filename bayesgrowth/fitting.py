@@ -12,6 +12,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from bayesgrowth import defaults
 from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
 from bayesgrowth.errors import BayesGrowthError
@@ -43,8 +44,8 @@ class SamplerSettings:
         NUTS target acceptance; raised from 0.8 because the curve part has tight regions.
     """
 
-    draws: int = 1000
-    tune: int = 1000
+    draws: int = defaults.DRAWS
+    tune: int = defaults.TUNE
     chains: int = 2
     seed: int = 0
     sampler: str = "nutpie"
@@ -136,8 +137,8 @@ def fit(
     panel: Panel,
     metric: str = "finetunes",
     *,
-    draws: int = 1000,
-    tune: int = 1000,
+    draws: int = defaults.DRAWS,
+    tune: int = defaults.TUNE,
     chains: int = 2,
     seed: int = 0,
     sampler: str = "nutpie",

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.store import write_csv, write_text
@@ -49,8 +50,8 @@ def register(app: typer.Typer) -> None:
         model: Annotated[
             list[str] | None, typer.Option("--model", help="Only this model id (repeatable).")
         ] = None,
-        draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
-        tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+        draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = defaults.DRAWS,
+        tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = defaults.TUNE,
         chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
         seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
         sampler: Annotated[str, typer.Option(help="nutpie, pymc or numpyro.")] = "nutpie",
@@ -105,8 +106,8 @@ def register(app: typer.Typer) -> None:
         ),
         data: DataOption = None,
         metric: MetricOption = "finetunes",
-        draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
-        tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+        draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = defaults.DRAWS,
+        tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = defaults.TUNE,
         horizon: Annotated[int, typer.Option(help="Forecast horizon in steps.")] = 12,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
