@@ -13,7 +13,8 @@ graph keeps one posterior file and one set of diagnostics):
 
 for :math:`\\theta \\in \\{\\log\\lambda, \\mu\\}` (organisation means centred: every
 organisation has dozens to hundreds of series, so the data fix its mean; series non-centred, see
-:func:`build_model`), and one longevity σ shared by every series. The
+:func:`build_model`), and one longevity σ shared by every series (by organisation, centred, for
+downloads: :meth:`Priors.for_metric`). The
 increment over :math:`(t_0, t_1]` is negative binomial with mean
 :math:`m\\,(c(t_1) - c(t_0)) + \\epsilon` and dispersion
 :math:`\\alpha_i = \\exp(a_o + b\\, \\text{size}_i)`: per-organisation over-dispersion with a slope
@@ -65,8 +66,10 @@ class Priors:
     * ``log_sigma``: global mean N(0.5, 0.5). σ between 0.6 and 4.5; σ ≈ 20 (the extreme curve_fit
       values) would spread growth over e^±40 months, which no series here can support.
     * organisation spread of the means of log λ and μ HalfNormal(0.5); series spread
-      HalfNormal(1) for both. σ is one value for all series (longevity is mostly a property of
-      how the ecosystem adopts, and the data identify little more; see :func:`build_model`).
+      HalfNormal(1) for both. σ is one value for all fine-tune series (longevity is mostly a
+      property of how the ecosystem adopts, and the data identify little more; see
+      :func:`build_model`); ``sigma_by_organisation`` gives each organisation its own σ around
+      that mean, with the same spread (downloads: see :meth:`for_metric`).
     * dispersion: organisation intercepts of log α around N(0, 1.5), slope on size N(0, 0.5).
     * onset: logit intercept N(-3, 1.5) (a few per cent per month), log-step slope N(0, 1).
     * pause: logit intercept N(-2, 1.5) (a month without fine-tunes right after one with some is
@@ -91,6 +94,7 @@ class Priors:
     pause_loc: float = -2.0
     pause_scale: float = 1.5
     pause_slope_loc: float = 0.5
+    sigma_by_organisation: bool = False
 
     def to_dict(self) -> dict[str, float]:
         """The priors as a plain dict (stored in a saved fit)."""
@@ -113,7 +117,11 @@ class Priors:
         centred higher and wider, log σ ~ N(0.8, 0.6) (σ ≈ 0.7–7.4): downloads of many models
         grow steadily for months, a drawn-out curve that N(0.5, 0.5) pulled in. Download
         increments are far less over-dispersed than monthly fine-tune counts (fitted α of 3–65 by
-        organisation), so log α is centred at 2 (α ≈ 7). Checked with
+        organisation), so log α is centred at 2 (α ≈ 7). σ varies by organisation, centred
+        around the shared mean. Measured on the 20 → 29-day backtest (500 + 500 draws): one σ
+        for all download series, median error 0.057 (linear trend 0.055), max R-hat 1.049; σ
+        per organisation, centred, 0.051, R-hat 1.106; non-centred, 0.051, R-hat 1.378. The
+        median error decided; none of the three meets the sampling bar. Checked with
         :func:`bayesgrowth.plots.plot_prior_predictive` (``results/deepseek/prior.png``).
         """
         if metric == "downloads":
@@ -127,6 +135,7 @@ class Priors:
                 log_sigma_scale=0.6,
                 disp_loc=2.0,
                 onset_loc=-1.0,
+                sigma_by_organisation=True,
             )
         return cls()
 
@@ -254,9 +263,17 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
             tau = pm.HalfNormal(f"tau_{name}", p.org_spread)
             org_mean[name] = pm.Normal(f"org_{name}", g, tau, dims="organization")
         g_log_sigma = pm.Normal("g_log_sigma", *locs["log_sigma"])
-        org_mean["log_sigma"] = pm.Deterministic(
-            "org_log_sigma", g_log_sigma * pt.ones(len(design.organizations)), dims="organization"
-        )
+        if p.sigma_by_organisation:
+            tau_log_sigma = pm.HalfNormal("tau_log_sigma", p.org_spread)
+            org_mean["log_sigma"] = pm.Normal(
+                "org_log_sigma", g_log_sigma, tau_log_sigma, dims="organization"
+            )
+        else:
+            org_mean["log_sigma"] = pm.Deterministic(
+                "org_log_sigma",
+                g_log_sigma * pt.ones(len(design.organizations)),
+                dims="organization",
+            )
         spread["log_lam"] = pm.HalfNormal("s_log_lam", p.series_spread_log_lam)
         spread["mu"] = pm.HalfNormal("s_mu", p.series_spread_mu)
 

@@ -141,7 +141,8 @@ class GrowthFit:
         out = {}
         for name in ("log_lam", "mu", "log_sigma"):
             out[name] = self._draws(f"org_{name}", n_samples)[org]
-        # σ is shared by all series; λ and μ vary by series around their org means.
+        # σ is an organisation value (shared by all organisations for fine-tunes); λ and μ vary
+        # by series around their org means.
         for name in ("log_lam", "mu"):
             out[name] = out[name] + self._draws(f"s_{name}", n_samples) * rng.standard_normal(
                 out[name].shape
