@@ -14,7 +14,7 @@ from bayesgrowth.forecast import poisson_gamma
 from bayesgrowth.synthetic import synthetic_panel
 
 DRAWS = dict(draws=250, tune=250, chains=2)
-PAUSE = (-1.0, 1.0)
+PAUSE = (-2.0, 1.0)
 
 
 @pytest.fixture(scope="module")
