@@ -13,9 +13,9 @@ graph keeps one posterior file and one set of diagnostics):
 
 for :math:`\\theta \\in \\{\\log\\lambda, \\mu\\}` (organisation means centred: every
 organisation has dozens to hundreds of series, so the data fix its mean; series non-centred, see
-:func:`build_model`), and one longevity σ shared by every series (for downloads, σ by organisation and all
-organisation means non-centred: :meth:`Priors.for_metric`). The
-increment over :math:`(t_0, t_1]` is negative binomial with mean
+:func:`build_model`), and one longevity σ shared by every series (for downloads, σ by
+organisation and all organisation means non-centred: :meth:`Priors.for_metric`). The increment
+over :math:`(t_0, t_1]` is negative binomial with mean
 :math:`m\\,(c(t_1) - c(t_0)) + \\epsilon` and dispersion
 :math:`\\alpha_i = \\exp(a_o + b\\, \\text{size}_i)`: per-organisation over-dispersion with a slope
 on series size, because large, fast-growing series are burstier relative to their mean than
@@ -26,10 +26,11 @@ independent.
 mostly stays flat (in the snapshot, after a non-zero month 34% of the next months are zero, after
 three quiet months 85%, after a year 96%), which a smooth curve cannot say — it keeps
 predicting a little growth. So after a series' first non-zero increment, each increment is zero
-with an extra probability :math:`\\pi = \\text{logit}^{-1}(p_0 + p_s\\,\\text{size}_i + p_1 \\log(1 + r))`, r the
-number of zero increments straight before it (small series fall quiet more easily than large
-ones), and otherwise negative binomial as above. The curve is
-then the growth of a series while it is adopted; a forecast continues the run r month by month.
+with an extra probability
+:math:`\\pi = \\text{logit}^{-1}(p_0 + p_s\\,\\text{size}_i + p_1 \\log(1 + r))`, r the number of
+zero increments straight before it (small series fall quiet more easily than large ones), and
+otherwise negative binomial as above. The curve is then the growth of a series while it is
+adopted; a forecast continues the run r month by month.
 
 **Onset part** (every series while it is at zero). The chance that a series at zero gets its
 first count during step k is :math:`\\text{logit}^{-1}(h_o + \\beta \\log k)` with centred
@@ -360,8 +361,8 @@ def prior_curves(
 ) -> np.ndarray:
     """Curves c(t) of series drawn from the hierarchical prior, for prior predictive checks.
 
-    Draws global means, organisation means and series values in the order of the model (one σ
-    per drawn curve, as the model shares it), then evaluates the WSB curve.
+    Draws global means, organisation means and series values in the order of the model (σ
+    shared, or by organisation where the priors say so), then evaluates the WSB curve.
 
     Returns
     -------
@@ -380,7 +381,11 @@ def prior_curves(
 
     log_lam = draw(p.log_lam_loc, p.log_lam_scale, p.series_spread_log_lam)
     mu = draw(p.mu_loc, p.mu_scale, p.series_spread_mu)
-    log_sigma = rng.normal(p.log_sigma_loc, p.log_sigma_scale, n)
+    log_sigma = (
+        draw(p.log_sigma_loc, p.log_sigma_scale, 0.0)
+        if p.sigma_by_organisation
+        else rng.normal(p.log_sigma_loc, p.log_sigma_scale, n)
+    )
     # The widest prior draws overflow to inf: a legitimate answer for a curve that explodes.
     with np.errstate(over="ignore"):
         return cumulative(
