@@ -16,4 +16,3 @@ def test_prior_curves_are_cumulative(metric):
     finite = np.isfinite(curves).all(axis=1)
     assert finite.mean() > 0.9, "only the widest prior draws may overflow"
     assert (curves[finite] >= 0).all() and (np.diff(curves[finite], axis=1) >= 0).all()
-
