@@ -162,12 +162,11 @@ def negative_binomial_loglik(y: np.ndarray, mean, alpha, logit_pause=None, pausa
         rows = np.flatnonzero(zero)
         a0 = alpha[rows]
         log_p0 = a0 * (pt.log(a0) - pt.log(a0 + mean[rows]))
-        paused = pausable[rows]
-        if paused.any():
+        paused = np.flatnonzero(pausable[rows])
+        if len(paused):
             x = logit_pause[rows[paused]]
             log_p0 = pt.set_subtensor(
-                log_p0[np.flatnonzero(paused)],
-                pt.logaddexp(-pt.softplus(-x), -pt.softplus(x) + log_p0[np.flatnonzero(paused)]),
+                log_p0[paused], pt.logaddexp(-pt.softplus(-x), -pt.softplus(x) + log_p0[paused])
             )
         out = out + log_p0.sum()
     if (~zero).any():
