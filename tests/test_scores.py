@@ -60,6 +60,8 @@ def test_summarise():
             "off_2x": [False, False, True],
             "in_50": [1.0, 0.0, 0.0],
             "in_90": [1.0, 1.0, 0.0],
+            "pit_50": [0.5, 0.0, 0.1],
+            "pit_90": [1.0, 0.5, 0.0],
             "crps": [0.1, 0.1, 0.4],
         }
     )
@@ -69,4 +71,35 @@ def test_summarise():
     assert s["mean_abs_log10_error"] == pytest.approx(0.3)
     assert s["share_off_2x"] == pytest.approx(1 / 3)
     assert (s["coverage_50"], s["coverage_90"]) == pytest.approx((1 / 3, 2 / 3))
+    assert (s["pit_coverage_50"], s["pit_coverage_90"]) == pytest.approx((0.2, 0.5))
     assert s["crps"] == pytest.approx(0.2)
+
+
+def test_pit_coverage_spreads_an_atom_over_its_probability():
+    # P(Y = 2) = 0.8, P(Y = 3) = 0.2: a closed [q25, q75] = [2, 2] holds a flat outcome every
+    # time, but the randomised PIT of y = 2 is uniform on [0, 0.8], inside [0.25, 0.75] with
+    # probability 0.5 / 0.8; y = 3 has PIT on [0.8, 1], outside.
+    samples = np.array([[2.0] * 8 + [3.0] * 2] * 2)
+    rows = score_rows(np.array([2.0, 3.0]), np.full(2, 2.0), None, samples)
+    assert rows["pit_50"].tolist() == pytest.approx([0.5 / 0.8, 0.0])
+    assert rows["pit_90"].tolist() == pytest.approx([(0.8 - 0.05) / 0.8, 0.75])
+
+
+def test_pit_coverage_of_continuous_samples_is_an_indicator():
+    samples = np.linspace(0.0, 1.0, 101)[None, :].repeat(3, axis=0)
+    rows = score_rows(np.array([0.5, 0.1, 0.974]), np.full(3, 0.5), None, samples)
+    # y = 0.5 is a sample: its PIT range [0.495, 0.505] lies inside; 0.1 has PIT 0.1; 0.974 has 0.97
+    assert rows["pit_50"].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert rows["pit_90"].tolist() == pytest.approx([1.0, 1.0, 0.0])
+
+
+def test_calibrated_count_forecasts_reach_the_nominal_pit_coverage():
+    # Outcomes drawn from the forecast distribution itself (Poisson, mean 0.7: mostly atoms).
+    rng = np.random.default_rng(0)
+    samples = rng.poisson(0.7, size=(4000, 400)).astype(float)
+    y = rng.poisson(0.7, size=4000).astype(float)
+    q = np.quantile(samples, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1).T
+    scores = summarise(score_rows(y, q[:, 2], q, samples))
+    assert scores["coverage_50"] > 0.7  # closed intervals over-cover a calibrated count forecast
+    assert scores["pit_coverage_50"] == pytest.approx(0.5, abs=0.02)
+    assert scores["pit_coverage_90"] == pytest.approx(0.9, abs=0.02)

@@ -73,7 +73,13 @@ def format_metrics(metrics: pd.DataFrame) -> str:
     shown = metrics.copy()
     for column in ["median_abs_log10_error", "mean_abs_log10_error", "crps"]:
         shown[column] = shown[column].map("{:.3f}".format)
-    for column in ["share_off_2x", "coverage_50", "coverage_90"]:
+    for column in [
+        "share_off_2x",
+        "coverage_50",
+        "coverage_90",
+        "pit_coverage_50",
+        "pit_coverage_90",
+    ]:
         shown[column] = shown[column].map(lambda v: "no interval" if pd.isna(v) else f"{v:.1%}")
     return shown.to_string(index=False)
 
