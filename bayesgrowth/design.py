@@ -132,6 +132,14 @@ class Design:
         """Number of series."""
         return len(self.models)
 
+    @property
+    def onset_centre(self) -> float:
+        """Mean log step of the onset part's at-risk steps: the log step at which the onset
+        intercepts are defined (centring keeps intercepts and slope from trading off)."""
+        if not self.onset_at_risk.sum():
+            return 0.0
+        return float(np.average(np.log(self.onset_step), weights=self.onset_at_risk))
+
 
 def build_design(panel: Panel, metric: str = "finetunes") -> Design:
     """Turn one metric of a panel into a :class:`Design`.

@@ -109,9 +109,12 @@ def diagnose(idata: xr.DataTree, wall_seconds: float, max_depth: int = 10) -> Di
     """Compute :class:`Diagnostics` from an ArviZ/xarray DataTree with posterior and sample_stats."""
     post = idata["posterior"]
     stats = idata["sample_stats"].to_dataset()
-    rhat = _flat(az.rhat(post))
-    bulk = _flat(az.ess(post, method="bulk"))
-    tail = _flat(az.ess(post, method="tail"))
+    # A quantity fixed at a constant (the recent rate of a series with no past) has no R-hat
+    # or ESS: NaN, skipped by max/min below, without numpy's warning for 0/0.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rhat = _flat(az.rhat(post))
+        bulk = _flat(az.ess(post, method="bulk"))
+        tail = _flat(az.ess(post, method="tail"))
     depth = stats["depth"] if "depth" in stats else stats.get("tree_depth")
     div = stats["diverging"] if "diverging" in stats else stats.get("divergences")
     worst = rhat.sort_values(ascending=False).head(5)

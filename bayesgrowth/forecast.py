@@ -47,6 +47,7 @@ class CurveDraws:
     mu: np.ndarray
     log_sigma: np.ndarray
     alpha: np.ndarray
+    recent: np.ndarray | float = 0.0
 
 
 @dataclass(frozen=True)
@@ -143,16 +144,19 @@ def grow(
     out = np.empty((n, steps.shape[1], s))
     for h in range(steps.shape[1]):
         c = m * cumulative(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment(c - prev_c, draws.alpha, run, pause, rng)
+        inc, run = increment((c - prev_c) * np.exp(draws.recent), draws.alpha, run, pause, rng)
         level += inc
         out[:, h] = level
         prev_c = c
     return out
 
 
-def onset_probability(intercept: np.ndarray, slope: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Chance a series at zero gets its first count during ``step`` (broadcasts)."""
-    return expit(intercept + slope * np.log(np.maximum(step, 1.0)))
+def onset_probability(
+    intercept: np.ndarray, slope: np.ndarray, step: np.ndarray, centre: float = 0.0
+) -> np.ndarray:
+    """Chance a series at zero gets its first count during ``step`` (broadcasts); the intercept
+    is the logit hazard at log step ``centre`` (:attr:`bayesgrowth.design.Design.onset_centre`)."""
+    return expit(intercept + slope * (np.log(np.maximum(step, 1.0)) - centre))
 
 
 def dormant(
@@ -163,6 +167,7 @@ def dormant(
     rng: np.random.Generator,
     m: float = 1.0,
     pause: PauseDraws | None = None,
+    centre: float = 0.0,
 ) -> np.ndarray:
     """Cumulative counts of series at zero: onset by the hazard, then growth from the onset step.
 
@@ -182,6 +187,8 @@ def dormant(
         Curve scale.
     pause
         Pause term (applies from the step after onset), or ``None``.
+    centre
+        Log step at which the onset intercepts are defined.
 
     Returns
     -------
@@ -195,7 +202,7 @@ def dormant(
     onset_at = np.zeros((n, s))
     for h in range(h_steps):
         k = steps[:, h : h + 1]
-        p = onset_probability(onset_intercept, onset_slope[None, :], k)
+        p = onset_probability(onset_intercept, onset_slope, k, centre)
         new = ~started & (rng.random((n, s)) < p)
         onset_at = np.where(new, k - 1, onset_at)
         started |= new

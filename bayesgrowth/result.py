@@ -23,7 +23,7 @@ from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _SERIES = (
     "models",
     "series_org",
@@ -116,6 +116,7 @@ class GrowthFit:
             mu=self._draws("mu", n_samples),
             log_sigma=self._draws("log_sigma", n_samples),
             alpha=alpha,
+            recent=self._draws("recent", n_samples) if "recent" in self.idata["posterior"] else 0.0,
         )
 
     def _pause(self, n_samples: int, size: np.ndarray) -> fc.PauseDraws | None:
@@ -208,6 +209,7 @@ class GrowthFit:
             rng,
             self.config.m,
             self._pause(n_samples, np.full(len(org), self._new_size())),
+            self.design.onset_centre,
         )
 
     def _n_draws(self) -> int:
@@ -313,7 +315,9 @@ class GrowthFit:
 
         Dormant series (no count yet) have no curve of their own and get empty cells. The
         authors' estimates were fitted on a years axis (t = k/12): their λ and σ are comparable
-        with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it.
+        with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it. Where
+        the model has the recent-rate term, ``recent_rate_median`` is the posterior median of
+        the factor e^δ by which a series' last steps (and its forecast) run faster than its curve.
         """
         d = self.design
         table = pd.DataFrame(
@@ -337,6 +341,10 @@ class GrowthFit:
                 col = np.full(d.n_series, np.nan)
                 col[d.active] = q[i]
                 table[f"{label}_{suffix}"] = col
+        if "recent" in self.idata["posterior"]:
+            col = np.full(d.n_series, np.nan)
+            col[d.active] = np.median(np.exp(self._draws("recent", self._n_draws())), axis=-1)
+            table["recent_rate_median"] = col
         if self.paper_fits is not None:
             paper = self.paper_fits.reindex(d.models)
             table["paper_lambda"] = paper["lambda_i"].to_numpy()
@@ -362,7 +370,8 @@ class GrowthFit:
         onset = self._draws("onset_org", n)
         slope = self._draws("onset_slope", n)
         for k in (1, 12):
-            table[f"onset_prob_step{k}"] = np.median(fc.onset_probability(onset, slope, k), axis=-1)
+            hazard = fc.onset_probability(onset, slope, k, d.onset_centre)
+            table[f"onset_prob_step{k}"] = np.median(hazard, axis=-1)
         table["dispersion_median"] = np.median(np.exp(self._draws("disp_org", n)), axis=-1)
         return table
 

@@ -1,0 +1,46 @@
+"""The recent-rate term: a series whose pace changed lately is forecast at its new pace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from panels import make_panel
+
+import bayesgrowth
+from bayesgrowth.forecast import CurveDraws, grow
+
+
+def test_forecast_keeps_the_recent_multiplier():
+    n_draws = 2000
+    base = dict(
+        log_lam=np.full((1, n_draws), np.log(5.0)),  # final size e^5 - 1 ≈ 147
+        mu=np.full((1, n_draws), 3.0),
+        log_sigma=np.zeros((1, n_draws)),
+        alpha=np.full((1, n_draws), 1e6),  # nearly Poisson
+    )
+    args = (np.array([12.0]), np.array([0.0]), np.arange(13.0, 19.0), np.random.default_rng(0))
+    plain = grow(CurveDraws(**base), *args)[0, -1].mean()
+    doubled = grow(CurveDraws(**base, recent=np.full((1, n_draws), np.log(2.0))), *args)[0, -1]
+    assert doubled.mean() == pytest.approx(2.0 * plain, rel=0.05)
+
+
+def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace():
+    """Synthetic-by-hand: steady series add 5 a month for a year; 'burst' series add 2 a month
+    for nine months, then 12 a month. The bursts' recent multiplier is positive, and their
+    forecast growth outruns the steady series' although their curve lies below."""
+    steady = {f"org/steady{i}": list(np.arange(13) * 5) for i in range(10)}
+    burst = {
+        f"org/burst{i}": list(np.r_[np.arange(10) * 2, 18 + np.arange(1, 4) * 12]) for i in range(4)
+    }
+    panel = make_panel(steady | burst)
+    fit = bayesgrowth.fit(panel, draws=300, tune=300, chains=2, seed=4, progress=False)
+    recent = fit.idata["posterior"]["recent"].median(("chain", "draw")).to_series()
+    bursts = recent[[m for m in recent.index if "burst" in m]]
+    steadies = recent[[m for m in recent.index if "steady" in m]]
+    assert (bursts > 0.3).all() and bursts.min() > steadies.max()
+    rate = fit.parameters().set_index("model")["recent_rate_median"]
+    assert rate[list(burst)].to_numpy() == pytest.approx(np.exp(bursts.to_numpy()), rel=1e-2)
+    table = fit.forecast(3, n_samples=400).query("t == 15").set_index("model")
+    last = panel.series.set_index("model")["last_value"]
+    growth = table["q50"] - last.loc[table.index]
+    assert growth[list(burst)].min() > growth[list(steady)].max()
