@@ -133,7 +133,7 @@ def grow(
     steps = np.broadcast_to(
         np.asarray(steps, dtype=float).reshape(-1, np.shape(steps)[-1]), (n, np.shape(steps)[-1])
     )
-    lam, sigma = np.exp(draws.log_lam), np.exp(draws.log_sigma)
+    lam, sigma, rate = np.exp(draws.log_lam), np.exp(draws.log_sigma), np.exp(draws.recent)
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
     prev_c = m * cumulative(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
@@ -144,7 +144,7 @@ def grow(
     out = np.empty((n, steps.shape[1], s))
     for h in range(steps.shape[1]):
         c = m * cumulative(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment((c - prev_c) * np.exp(draws.recent), draws.alpha, run, pause, rng)
+        inc, run = increment((c - prev_c) * rate, draws.alpha, run, pause, rng)
         level += inc
         out[:, h] = level
         prev_c = c
