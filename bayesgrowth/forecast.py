@@ -151,32 +151,64 @@ def grow(
     return out
 
 
-def onset_probability(
-    intercept: np.ndarray, slope: np.ndarray, step: np.ndarray, centre: float = 0.0
-) -> np.ndarray:
-    """Chance a series at zero gets its first count during ``step`` (broadcasts); the intercept
-    is the logit hazard at log step ``centre`` (:attr:`bayesgrowth.design.Design.onset_centre`)."""
-    return expit(intercept + slope * (np.log(np.maximum(step, 1.0)) - centre))
+@dataclass(frozen=True)
+class OnsetDraws:
+    """Posterior draws of the onset hazard: the cloglog intercept of each series' organisation,
+    shape (n, S), the slope on log step and the frailty variance θ, shape (S,) each, and the
+    log step ``centre`` at which the intercept is defined
+    (:attr:`bayesgrowth.design.Design.onset_centre`)."""
+
+    intercept: np.ndarray
+    slope: np.ndarray
+    frailty: np.ndarray
+    centre: float = 0.0
+
+    def cumulative_hazard(self, step: np.ndarray) -> np.ndarray:
+        """Baseline cumulative hazard :math:`H_k = \\sum_{j \\le k} e^{\\eta_j}` at integer
+        ``step`` k (shape (n, 1) or broadcastable to the intercept; 0 at k = 0)."""
+        step = np.broadcast_to(np.asarray(step, dtype=int), self.intercept.shape)
+        slope = np.asarray(self.slope, dtype=float).reshape(-1)
+        j = np.arange(1, max(int(step.max()), 1) + 1, dtype=float)
+        base = np.cumsum(np.exp(np.outer(np.log(j) - self.centre, slope)), axis=0)
+        base = np.vstack([np.zeros((1, len(slope))), base])
+        draw = np.broadcast_to(np.arange(len(slope)), self.intercept.shape)
+        return np.exp(self.intercept) * base[np.maximum(step, 0), draw]
+
+    def probability(self, step: np.ndarray) -> np.ndarray:
+        """Chance a series at zero through step k − 1 gets its first count during step k."""
+        step = np.maximum(np.asarray(step, dtype=int), 1)
+        gap = frailty_log_survival(self.cumulative_hazard(step), self.frailty) - (
+            frailty_log_survival(self.cumulative_hazard(step - 1), self.frailty)
+        )
+        return -np.expm1(gap)
+
+
+def frailty_log_survival(hazard: np.ndarray, frailty: np.ndarray) -> np.ndarray:
+    """Log of the chance to stay at zero under cumulative hazard ``hazard`` when each series'
+    hazard is scaled by a Gamma frailty of mean 1 and variance θ: :math:`-\\log(1 + θH)/θ`
+    (:math:`-H` as θ → 0)."""
+    theta = np.asarray(frailty, dtype=float)
+    x = theta * hazard
+    small = x < 1e-8
+    return -np.where(small, hazard, np.log1p(x) / np.where(small, 1.0, theta))
 
 
 def dormant(
-    onset_intercept: np.ndarray,
-    onset_slope: np.ndarray,
+    onset: OnsetDraws,
     population: CurveDraws,
     steps: np.ndarray,
     rng: np.random.Generator,
     m: float = 1.0,
     pause: PauseDraws | None = None,
-    centre: float = 0.0,
 ) -> np.ndarray:
     """Cumulative counts of series at zero: onset by the hazard, then growth from the onset step.
 
     Parameters
     ----------
-    onset_intercept
-        Per series and draw, shape (n, S): logit-hazard intercept of its organisation.
-    onset_slope
-        Per draw, shape (S,): slope on log step.
+    onset
+        Onset hazard draws, intercepts of shape (n, S). The chance of a first count during a
+        future step is conditional on zero through the step before, so it falls with the wait
+        where the frailty is large.
     population
         Curve parameters drawn from each series' organisation population, shape (n, S).
     steps
@@ -187,22 +219,20 @@ def dormant(
         Curve scale.
     pause
         Pause term (applies from the step after onset), or ``None``.
-    centre
-        Log step at which the onset intercepts are defined.
 
     Returns
     -------
     numpy.ndarray
         Shape (n, H, S) of cumulative counts (0 until onset).
     """
-    n, s = onset_intercept.shape
+    n, s = onset.intercept.shape
     h_steps = steps.shape[1]
     out = np.zeros((n, h_steps, s))
     started = np.zeros((n, s), dtype=bool)
     onset_at = np.zeros((n, s))
     for h in range(h_steps):
         k = steps[:, h : h + 1]
-        p = onset_probability(onset_intercept, onset_slope, k, centre)
+        p = onset.probability(k)
         new = ~started & (rng.random((n, s)) < p)
         onset_at = np.where(new, k - 1, onset_at)
         started |= new

@@ -14,7 +14,8 @@ graph keeps one posterior file and one set of diagnostics):
 for :math:`\\theta \\in \\{\\log\\lambda, \\mu\\}` (organisation means centred: every
 organisation has dozens to hundreds of series, so the data fix its mean; series non-centred, see
 :func:`build_model`), and one longevity σ shared by every series (for downloads, σ by
-organisation and all organisation means non-centred: :meth:`Priors.for_metric`). The increment
+organisation, and organisation means and μ centred only where the series are long enough to fix
+them: :meth:`Priors.for_metric`). The increment
 over :math:`(t_0, t_1]` is negative binomial with mean
 :math:`m\\,(c(t_1) - c(t_0)) + \\epsilon` and dispersion
 :math:`\\alpha_i = \\exp(a_o + b\\, \\text{size}_i)`: per-organisation over-dispersion with a slope
@@ -43,16 +44,24 @@ taken to persist. Series with no more than twice that window of history have no 
 (δ = 0): for them the multiplier would rescale most of the curve and trade off with its level,
 which cost 55% more sampling time on the full snapshot.
 
-**Onset part** (every series while it is at zero). The chance that a series at zero gets its
-first count during step k is :math:`\\text{logit}^{-1}(h_o + \\beta (\\log k - \\bar\\ell))` with
-centred organisation intercepts (:math:`\\bar\\ell` the mean log step at risk, so intercept and
-slope do not trade off). This is what lets a series at 0 today take off in a forecast, and what a
-brand-new model gets. Two variants were measured on the 20 → 29-day download backtest and not
-kept (results/model-experiments.md): slopes by organisation read calendar bursts of first
-downloads late in the window as rising hazards (36% of the 147 series at zero on day 20 off by
-more than 2×, against 26%); a share of series that never start (a cure fraction) made waiting
-at zero evidence against ever starting, and its 90% bands then excluded any start for 62 of those
-series, though 22% of them started within nine days (90% coverage 82% on them, 84% overall).
+**Onset part** (every series while it is at zero). A series' hazard of a first count during
+step k is :math:`1 - \\exp(-u\\, e^{\\eta_{ok}})`,
+:math:`\\eta_{ok} = h_o + \\beta (\\log k - \\bar\\ell)`, with centred organisation intercepts
+(:math:`\\bar\\ell` the mean log step at risk, so intercept and slope do not trade off) and a
+Gamma **frailty** u of mean 1 and variance θ per series, integrated out (:func:`onset_loglik`).
+This is what lets a series at 0 today take off in a forecast, and what a brand-new model gets.
+The frailty says that series differ in how soon they start, so a series that has waited is
+likely one of the slow ones: the survivors' hazard falls with the wait, fastest in the
+organisations whose series mostly start at once. Without it (design 14), series still at zero
+after 20 days in fast-starting organisations (Qwen, HuggingFace) kept their organisation's
+high hazard: 6 of the 147 series at zero on day 20 of the download backtest got a median
+forecast above zero, 5 of which stayed at zero; with it none do, and their 90% coverage is
+unchanged (95%). Two other variants were measured and not kept (results/model-experiments.md):
+slopes by organisation read calendar bursts of first downloads late in the window as rising
+hazards (36% of those 147 series off by more than 2×, against 26%); a share of series that
+never start (a cure fraction) made waiting at zero evidence against ever starting, and its 90%
+bands then excluded any start for 62 of those series, though 22% of them started within nine
+days (90% coverage 82% on them, 84% overall).
 
 Priors (months, m = 1; reasons in :class:`Priors`) are weakly informative on the scale of the data.
 """
@@ -69,6 +78,11 @@ from bayesgrowth.design import Design
 
 INCREMENT_FLOOR = 1e-4
 """Added to every expected increment so a count far in the curve's tail has finite likelihood."""
+
+CENTRED_DOWNLOAD_SPAN = 42.0
+"""Days of counted history (six weekly blocks) from which a download series' μ, and the means
+of an organisation whose median series has that much, are sampled centred
+(:meth:`Priors.for_metric`)."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +101,17 @@ class Priors:
       HalfNormal(1) for both. σ is one value for all fine-tune series (longevity is mostly a
       property of how the ecosystem adopts, and the data identify little more; see
       :func:`build_model`); ``sigma_by_organisation`` gives each organisation its own σ around
-      that mean, with the same spread, and ``centred_organisations`` chooses how organisation
-      means are sampled (downloads: see :meth:`for_metric`).
+      that mean, with the same spread. How they are sampled: an organisation's means are
+      centred when its active series have a median counted history of at least
+      ``centred_org_span`` steps (0: always, as for fine-tunes), and a series' μ when its own
+      history reaches ``centred_mu_span`` (never for fine-tunes; downloads: see
+      :meth:`for_metric`).
     * dispersion: organisation intercepts of log α around N(0, 1.5), slope on size N(0, 0.5).
-    * onset: logit intercept N(-3, 1.5) (a few per cent per step, at the mean log step at risk),
-      log-step slope N(0, 1).
+    * onset: cloglog intercept N(-3, 1.5) (a few per cent per step, at the mean log step at risk),
+      log-step slope N(0, 1) (``onset_slope_scale``; 0 drops the slope, as for downloads),
+      frailty variance θ HalfNormal(1) (``onset_frailty_scale``): θ = 1
+      puts the 10% quantile of a series' hazard at 0.15 of the median series',
+      and θ = 0, no heterogeneity, stays in reach.
     * pause: logit intercept N(-2, 1.5) (a month without fine-tunes right after one with some is
       unusual but not rare), slope on log(1 + months already at zero) N(0.5, 1): the longer a
       series has been quiet, the likelier it stays so, without ruling out the opposite; slope on
@@ -118,9 +138,12 @@ class Priors:
     pause_scale: float = 1.5
     pause_slope_loc: float = 0.5
     sigma_by_organisation: bool = False
-    centred_organisations: bool = True
+    centred_org_span: float = 0.0
     recent_steps: float = 3.0
     recent_scale: float = 0.5
+    onset_frailty_scale: float = 1.0
+    onset_slope_scale: float = 1.0
+    centred_mu_span: float = float("inf")
 
     def to_dict(self) -> dict[str, float]:
         """The priors as a plain dict (stored in a saved fit)."""
@@ -143,16 +166,26 @@ class Priors:
         centred higher and wider, log σ ~ N(0.8, 0.6) (σ ≈ 0.7–7.4): downloads of many models
         grow steadily for months, a drawn-out curve that N(0.5, 0.5) pulled in. Download
         increments are far less over-dispersed than monthly fine-tune counts (fitted α of 3–65 by
-        organisation), so log α is centred at 2 (α ≈ 7). Organisation means are non-centred
-        and σ varies by organisation: 20 days say little about an organisation, and the
-        fine-tune choices (centred means, one σ) measured worse here. On the 20 → 29-day
-        backtest (500 + 500 draws): one σ for all download series, median error 0.057 (linear
-        trend 0.055), max R-hat 1.049; σ per organisation with centred means, 0.051, R-hat 1.106
-        (and 4 divergences, R-hat 1.101 on the DeepSeek fit); the non-centred version is the
-        first-round model's (0.050, R-hat 1.061). The recent-rate term is off: over the last
-        7-day block it changed nothing on that backtest (median error 0.051, off by 2× 14.2%
-        against 13.9% without), and a 20-day series has little past for it to depart from. Checked with
-        :func:`bayesgrowth.plots.plot_prior_predictive` (``results/deepseek/prior.png``).
+        organisation), so log α is centred at 2 (α ≈ 7). σ varies by organisation: the
+        fine-tune choice of one σ measured worse here (on the 20 → 29-day backtest, 500 + 500
+        draws: median error 0.057 against 0.050, linear trend 0.055).
+
+        How the hierarchy is sampled depends on how much history the series have
+        (:data:`CENTRED_DOWNLOAD_SPAN`, 42 days). With 20 days, as in the backtests and the
+        DeepSeek fit, organisation means and μ are non-centred: 20 days say little about either
+        (organisation means centred: R-hat 1.106 and 4 divergences). A fit of the full snapshot
+        (up to 222 days a series) pins both down for long series, where non-centred
+        parametrisation mixes worst: on 150 series, 300 + 300 draws, min bulk ESS 12 all
+        non-centred, 102 with μ and organisation means centred from 42 days of history.
+
+        The onset hazard has no slope on log step, only the frailty: with both, the two
+        explained the same falling hazard of series at zero (posterior correlation 0.97 on the
+        full snapshot, ESS 60 per 2,000 draws of the onset part alone; frailty alone, ESS above
+        2,000, and the slope's posterior with it straddled 0). The recent-rate term is off: over
+        the last 7-day block it changed nothing on that backtest (median error 0.051, off by 2×
+        14.2% against 13.9% without), and a 20-day series has little past for it to depart from.
+        Checked with :func:`bayesgrowth.plots.plot_prior_predictive`
+        (``results/deepseek/prior.png``).
         """
         if metric == "downloads":
             return cls(
@@ -166,8 +199,10 @@ class Priors:
                 disp_loc=2.0,
                 onset_loc=-1.0,
                 sigma_by_organisation=True,
-                centred_organisations=False,
+                centred_org_span=CENTRED_DOWNLOAD_SPAN,
+                centred_mu_span=CENTRED_DOWNLOAD_SPAN,
                 recent_steps=0.0,
+                onset_slope_scale=0.0,
             )
         return cls()
 
@@ -214,19 +249,34 @@ def negative_binomial_loglik(y: np.ndarray, mean, alpha, logit_pause=None, pausa
     return out
 
 
-def _organisation_means(name: str, loc: tuple[float, float], spread: float, *, centred: bool):
-    """Organisation means of ``name`` around a global mean ``g_<name>`` with spread ``tau_<name>``.
+def partly_centred(name: str, mean, scale, centred: np.ndarray, dims: str):
+    """A normal ``N(mean, scale)`` per element, sampled centred where ``centred`` is 1 and
+    non-centred where it is 0.
 
-    Centred (``org_<name>`` sampled directly) where every organisation has enough data to fix its
-    mean; non-centred (``u_<name>`` standard normal offsets) where the data say little per
-    organisation, as with 20 days of downloads.
+    The free variable is :math:`x \\sim N(c\\,\\text{mean}, \\text{scale}^{c})` and the value
+    :math:`\\text{mean} + \\text{scale}^{1-c}(x - c\\,\\text{mean})`, which is
+    :math:`N(\\text{mean}, \\text{scale})` for either c (the partially non-centred form of
+    Papaspiliopoulos, Roberts & Sköld 2007 with weights 0 or 1). Centred suits elements the data
+    pin down, non-centred those left to the prior.
     """
+    raw = pm.Normal(name, centred * mean, scale**centred, dims=dims)
+    return mean + scale ** (1.0 - centred) * (raw - centred * mean)
+
+
+def _organisation_means(
+    name: str, loc: tuple[float, float], spread: float, centred: np.ndarray
+) -> pt.TensorVariable:
+    """Organisation means ``org_<name>`` around a global mean ``g_<name>`` with spread
+    ``tau_<name>``, through the free ``u_<name>``: centred for the organisations marked in
+    ``centred`` (their data fix the mean), non-centred for the others (see
+    :meth:`Priors.for_metric`)."""
     g = pm.Normal(f"g_{name}", *loc)
     tau = pm.HalfNormal(f"tau_{name}", spread)
-    if centred:
-        return pm.Normal(f"org_{name}", g, tau, dims="organization")
-    u = pm.Normal(f"u_{name}", 0.0, 1.0, dims="organization")
-    return pm.Deterministic(f"org_{name}", g + tau * u, dims="organization")
+    return pm.Deterministic(
+        f"org_{name}",
+        partly_centred(f"u_{name}", g, tau, centred, "organization"),
+        dims="organization",
+    )
 
 
 def _nodes(series: np.ndarray, t0: np.ndarray, t1: np.ndarray):
@@ -261,14 +311,17 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
     -------
     pymc.Model
         Free variables: global means ``g_*`` (``g_log_sigma`` is the shared log σ), organisation
-        spreads ``tau_*`` and means ``org_log_lam``, ``org_mu``, series spreads ``s_log_lam``,
-        ``s_mu``; per active series the log-level ``log_level`` at its last observation and the
-        standardised offset ``z_mu`` of μ; dispersion ``disp_org``, ``disp_size``; pause
-        ``pause_g``, ``pause_size``, ``pause_slope`` (fine-tunes); recent rate ``s_recent``,
-        ``z_recent`` (deterministic ``recent`` per active series; fine-tunes); onset
-        ``onset_g``, ``onset_tau``, ``onset_org``, ``onset_slope``. Deterministics
-        ``log_lam``, ``mu``, ``log_sigma`` per active series, ``org_log_sigma`` per organisation
-        (all equal to ``g_log_sigma``).
+        spreads ``tau_*`` and organisation means through ``u_log_lam``, ``u_mu`` (``u_log_sigma``
+        where σ varies by organisation; each the mean itself where centred, a standard offset
+        where not: :func:`partly_centred`), series spreads ``s_log_lam``, ``s_mu``; per active
+        series the log-level ``log_level`` at its last observation and ``z_mu`` for μ (likewise
+        centred or not); dispersion ``disp_org``, ``disp_size``; pause ``pause_g``,
+        ``pause_size``, ``pause_slope`` (fine-tunes); recent rate ``s_recent``, ``z_recent``
+        (deterministic ``recent`` per active series; fine-tunes); onset ``onset_g``,
+        ``onset_tau``, ``onset_org``, ``onset_slope`` (fine-tunes), ``onset_frailty``.
+        Deterministics ``org_log_lam``, ``org_mu``, ``org_log_sigma`` per organisation (the last
+        equal to ``g_log_sigma`` where σ is shared), ``log_lam``, ``mu``, ``log_sigma`` per active
+        series.
 
     Notes
     -----
@@ -306,10 +359,19 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
             "mu": (p.mu_loc, p.mu_scale),
             "log_sigma": (p.log_sigma_loc, p.log_sigma_scale),
         }
+        # How long each active series has been counted, and its organisation's median: where
+        # that is long, the data fix μ and the organisation means, so they are sampled centred.
+        span = t_ref - design.base_t[design.active]
+        org_span = np.array(
+            [
+                np.median(span[org_of_active == o]) if (org_of_active == o).any() else 0.0
+                for o in range(len(design.organizations))
+            ]
+        )
         names = ("log_lam", "mu", "log_sigma") if p.sigma_by_organisation else ("log_lam", "mu")
         for name in names:
             org_mean[name] = _organisation_means(
-                name, locs[name], p.org_spread, centred=p.centred_organisations
+                name, locs[name], p.org_spread, (org_span >= p.centred_org_span).astype(float)
             )
         if not p.sigma_by_organisation:
             g_log_sigma = pm.Normal("g_log_sigma", *locs["log_sigma"])
@@ -327,9 +389,16 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         log_level = pm.Flat("log_level", dims="active_model", initval=init_level)
         log_sigma = org_mean["log_sigma"][org_of_active]
         sigma = pt.exp(log_sigma)
-        z_mu = pm.Normal("z_mu", 0.0, 1.0, dims="active_model")
         mu = pm.Deterministic(
-            "mu", org_mean["mu"][org_of_active] + spread["mu"] * z_mu, dims="active_model"
+            "mu",
+            partly_centred(
+                "z_mu",
+                org_mean["mu"][org_of_active],
+                spread["mu"],
+                (span >= p.centred_mu_span).astype(float),
+                "active_model",
+            ),
+            dims="active_model",
         )
         phase = (np.log(t_ref) - mu) / sigma
         log_phi_ref = pm.logcdf(pm.Normal.dist(0.0, 1.0), phase)
@@ -357,7 +426,6 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
             # The rate of a series' last steps may depart from its curve; the departure persists
             # into its forecast. Only where there is a past to depart from: with twice the
             # window of history or less, the multiplier would rescale most of the curve.
-            span = t_ref - design.base_t[design.active]
             has_past = np.flatnonzero(span > 2 * p.recent_steps)
             s_recent = pm.HalfNormal("s_recent", p.recent_scale)
             z_recent = pm.Normal("z_recent", 0.0, 1.0, shape=len(has_past))
@@ -400,12 +468,44 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         onset_g = pm.Normal("onset_g", p.onset_loc, p.onset_scale)
         onset_tau = pm.HalfNormal("onset_tau", 1.0)
         onset_org = pm.Normal("onset_org", onset_g, onset_tau, dims="organization")
-        onset_slope = pm.Normal("onset_slope", 0.0, 1.0)
-        logit_h = onset_org[design.onset_org] + onset_slope * (
-            np.log(design.onset_step) - design.onset_centre
+        onset_slope = (
+            pm.Normal("onset_slope", 0.0, p.onset_slope_scale)
+            if p.onset_slope_scale
+            else pt.zeros(())
         )
-        pm.Binomial("onsets", n=design.onset_at_risk, logit_p=logit_h, observed=design.onset_events)
+        frailty = pm.HalfNormal("onset_frailty", p.onset_frailty_scale)
+        pm.Potential(
+            "onsets",
+            onset_loglik(design, onset_org, onset_slope, frailty),
+        )
     return model
+
+
+def onset_loglik(design: Design, onset_org, onset_slope, frailty):
+    """Log-likelihood of the onset cells (organisation, step): of ``n`` series at zero through
+    step k − 1, ``events`` get their first count during k.
+
+    A series' hazard rate at step j is :math:`u\\, e^{\\eta_{oj}}`,
+    :math:`\\eta_{oj} = h_o + \\beta(\\log j - \\bar\\ell)`, with a Gamma frailty u of mean 1
+    and variance θ; integrating u out, a series survives to k with probability
+    :math:`(1 + θ H_{ok})^{-1/θ}`, :math:`H_{ok} = \\sum_{j \\le k} e^{\\eta_{oj}}`, and the
+    series still at zero after k − 1 start during k with probability
+    :math:`1 - \\exp(-D_{ok})`, :math:`D_{ok} = (\\log(1 + θH_{ok}) - \\log(1 + θH_{o,k-1}))/θ`.
+    Every series enters the at-risk set at step 1, so the cells' binomial likelihood with that
+    chance is exact. The binomial coefficient is left out (a constant).
+    """
+    steps = design.onset_step.astype(int)
+    if not len(steps):
+        return pt.zeros(())
+    j = np.arange(1, steps.max() + 1)
+    base = pt.concatenate(
+        [pt.zeros(1), pt.cumsum(pt.exp(onset_slope * (np.log(j) - design.onset_centre)))]
+    )
+    scale = pt.exp(onset_org[design.onset_org])
+    h1, h0 = scale * base[steps], scale * base[steps - 1]
+    gap = (pt.log1p(frailty * h1) - pt.log1p(frailty * h0)) / frailty
+    events, at_risk = design.onset_events, design.onset_at_risk
+    return (events * pt.log(-pt.expm1(-gap)) - (at_risk - events) * gap).sum()
 
 
 def prior_curves(

@@ -23,7 +23,7 @@ from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _SERIES = (
     "models",
     "series_org",
@@ -202,13 +202,22 @@ class GrowthFit:
     def _dormant(self, org: np.ndarray, steps: np.ndarray, n_samples: int, rng) -> np.ndarray:
         """Series of organisations ``org`` still at zero: onset hazard, then a population curve."""
         return fc.dormant(
-            self._draws("onset_org", n_samples)[org],
-            self._draws("onset_slope", n_samples),
+            self._onset(org, n_samples),
             self._population(org, n_samples, rng),
             steps,
             rng,
             self.config.m,
             self._pause(n_samples, np.full(len(org), self._new_size())),
+        )
+
+    def _onset(self, org: np.ndarray, n_samples: int) -> fc.OnsetDraws:
+        """Onset hazard draws for series of organisations ``org``."""
+        return fc.OnsetDraws(
+            self._draws("onset_org", n_samples)[org],
+            self._draws("onset_slope", n_samples)
+            if "onset_slope" in self.idata["posterior"]
+            else np.zeros(min(n_samples, self._n_draws())),
+            self._draws("onset_frailty", n_samples),
             self.design.onset_centre,
         )
 
@@ -367,11 +376,9 @@ class GrowthFit:
         table["lambda_median"] = np.median(np.exp(self._draws("org_log_lam", n)), axis=-1)
         table["mu_median"] = np.median(self._draws("org_mu", n), axis=-1)
         table["sigma_median"] = np.median(np.exp(self._draws("org_log_sigma", n)), axis=-1)
-        onset = self._draws("onset_org", n)
-        slope = self._draws("onset_slope", n)
+        onset = self._onset(np.arange(len(d.organizations)), n)
         for k in (1, 12):
-            hazard = fc.onset_probability(onset, slope, k, d.onset_centre)
-            table[f"onset_prob_step{k}"] = np.median(hazard, axis=-1)
+            table[f"onset_prob_step{k}"] = np.median(onset.probability(np.full((1, 1), k)), axis=-1)
         table["dispersion_median"] = np.median(np.exp(self._draws("disp_org", n)), axis=-1)
         return table
 
