@@ -167,20 +167,29 @@ class OnsetDraws:
         """Baseline cumulative hazard :math:`H_k = \\sum_{j \\le k} e^{\\eta_j}` at integer
         ``step`` k (shape (n, 1) or broadcastable to the intercept; 0 at k = 0)."""
         step = np.broadcast_to(np.asarray(step, dtype=int), self.intercept.shape)
-        slope = np.asarray(self.slope, dtype=float).reshape(-1)
-        j = np.arange(1, max(int(step.max()), 1) + 1, dtype=float)
-        base = np.cumsum(np.exp(np.outer(np.log(j) - self.centre, slope)), axis=0)
-        base = np.vstack([np.zeros((1, len(slope))), base])
-        draw = np.broadcast_to(np.arange(len(slope)), self.intercept.shape)
-        return np.exp(self.intercept) * base[np.maximum(step, 0), draw]
+        return self._at(step, self._baseline(int(step.max())))
 
     def probability(self, step: np.ndarray) -> np.ndarray:
         """Chance a series at zero through step k − 1 gets its first count during step k."""
-        step = np.maximum(np.asarray(step, dtype=int), 1)
-        gap = frailty_log_survival(self.cumulative_hazard(step), self.frailty) - (
-            frailty_log_survival(self.cumulative_hazard(step - 1), self.frailty)
+        step = np.broadcast_to(np.maximum(np.asarray(step, dtype=int), 1), self.intercept.shape)
+        base = self._baseline(int(step.max()))
+        gap = frailty_log_survival(self._at(step, base), self.frailty) - (
+            frailty_log_survival(self._at(step - 1, base), self.frailty)
         )
         return -np.expm1(gap)
+
+    def _baseline(self, last: int) -> np.ndarray:
+        """:math:`\\sum_{j \\le k} e^{\\beta(\\log j - \\bar\\ell)}` for k = 0 … ``last``, per
+        draw: shape (last + 1, S)."""
+        slope = np.asarray(self.slope, dtype=float).reshape(-1)
+        j = np.arange(1, max(last, 1) + 1, dtype=float)
+        base = np.cumsum(np.exp(np.outer(np.log(j) - self.centre, slope)), axis=0)
+        return np.vstack([np.zeros((1, len(slope))), base])
+
+    def _at(self, step: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """:math:`e^{h} \\times` the baseline sum at ``step``, for each series and draw."""
+        draw = np.broadcast_to(np.arange(base.shape[1]), self.intercept.shape)
+        return np.exp(self.intercept) * base[np.maximum(step, 0), draw]
 
 
 def frailty_log_survival(hazard: np.ndarray, frailty: np.ndarray) -> np.ndarray:

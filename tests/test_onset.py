@@ -77,8 +77,8 @@ def test_onset_likelihood_equals_the_series_by_series_frailty_integral():
 def test_dormant_forecast_follows_the_hazard():
     """Simulated onset shares over nine more steps match 1 - S(29)/S(20), series by series."""
     n_draws = 4000
-    onset = _onset(np.stack([np.full(n_draws, -4.0), np.full(n_draws, -0.5)]), -0.5, 1.5)
-    onset = OnsetDraws(onset.intercept, onset.slope, onset.frailty, np.log(10.0))
+    intercept = np.stack([np.full(n_draws, -4.0), np.full(n_draws, -0.5)])
+    onset = _onset(intercept, -0.5, 1.5, np.log(10.0))
     population = CurveDraws(
         log_lam=np.full((2, n_draws), np.log(3.0)),
         mu=np.full((2, n_draws), 1.0),
