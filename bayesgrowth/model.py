@@ -350,8 +350,10 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
     """
     p = priors or Priors()
     org_of_active = design.series_org[design.active]
-    t_ref = design.last_t_exact[design.active]
+    origin = design.origin[design.active]
+    t_ref = design.last_t_exact[design.active] - origin
     k = design.inc_series
+    t0, t1 = design.t0 - origin[k], design.t1 - origin[k]
     with pm.Model(coords=coords_of(design)) as model:
         org_mean, spread = {}, {}
         locs = {
@@ -361,7 +363,7 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         }
         # How long each active series has been counted, and its organisation's median: where
         # that is long, the data fix μ and the organisation means, so they are sampled centred.
-        span = t_ref - design.base_t[design.active]
+        span = t_ref + origin - design.base_t[design.active]
         org_span = np.array(
             [
                 np.median(span[org_of_active == o]) if (org_of_active == o).any() else 0.0
@@ -412,7 +414,7 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         # λΦ(z_t), in log space for accuracy, once per distinct (series, time) node and then
         # differenced: consecutive increments share end points, which halves the costly normal
         # log-CDF calls.
-        node_series, node_t, start, end = _nodes(k, design.t0, design.t1)
+        node_series, node_t, start, end = _nodes(k, t0, t1)
         growing = node_t > 0
         ns = node_series[growing]
         z = (np.log(node_t[growing]) - mu[ns]) / sigma[ns]
@@ -438,7 +440,7 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
             # rows, not of every increment).
             slot = np.full(len(t_ref), -1)
             slot[has_past] = np.arange(len(has_past))
-            rows = np.flatnonzero((design.t1 > t_ref[k] - p.recent_steps) & (slot[k] >= 0))
+            rows = np.flatnonzero((t1 > t_ref[k] - p.recent_steps) & (slot[k] >= 0))
             factor = pt.set_subtensor(
                 pt.ones(len(k))[rows], pt.exp(s_recent * z_recent[slot[k[rows]]])
             )

@@ -23,7 +23,7 @@ from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _SERIES = (
     "models",
     "series_org",
@@ -32,6 +32,7 @@ _SERIES = (
     "last_value",
     "base_value",
     "base_t",
+    "origin",
     "last_run",
 )
 _INCREMENT = ("inc_series", "t0", "t1", "inc", "inc_run")
@@ -183,9 +184,9 @@ class GrowthFit:
             a = d.active
             out[a] = fc.grow(
                 self._curve(n_samples),
-                d.last_t_exact[a],
+                d.last_t_exact[a] - d.origin[a],
                 d.last_value[a],
-                steps[a],
+                steps[a] - d.origin[a, None],
                 rng,
                 self.config.m,
                 self._pause(n_samples, d.size),

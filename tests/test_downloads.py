@@ -179,6 +179,8 @@ def test_zero_on_day_one_starts_the_curve_at_the_first_count(panel, design):
     assert first["t"] == 3
     assert (design.base_t[i], design.base_value[i]) == (3.0, float(first["cumulative"]))
     assert increments(design, "acme/late")["t0"].min() == 3.0
+    # its curve's clock starts on day 2, the last day it was seen at zero
+    assert design.origin[i] == 2.0
     cells = onset_cells(design)
     acme_cells = cells[cells["org"] == "Acme"].set_index("step")
     # at risk on step 1: acme/late, acme/never, acme/plain (which starts then); acme/late starts on
@@ -186,6 +188,32 @@ def test_zero_on_day_one_starts_the_curve_at_the_first_count(panel, design):
     assert (acme_cells.loc[1.0, "n"], acme_cells.loc[1.0, "k"]) == (3, 1)
     assert (acme_cells.loc[3.0, "n"], acme_cells.loc[3.0, "k"]) == (2, 1)
     assert (acme_cells.loc[4.0, "n"], acme_cells.loc[4.0, "k"]) == (1, 0)
+
+
+def test_curve_clock_starts_where_a_series_was_last_seen_at_zero(design):
+    """Series with a count from the start, or censored ones, keep the creation clock."""
+    for model in ("acme/day0", "acme/precreation", "acme/recorded-late"):
+        assert design.origin[at(design, model)] == 0.0
+    assert design.origin[at(design, "acme/plain")] == 0.0  # zero on day 0, a count on day 1
+    assert design.origin[at(design, "beta/plain-2")] == 1.0
+
+
+def test_a_late_release_grows_on_the_clock_of_its_first_count():
+    """A model first downloaded a week after its repository was created is explained by the
+    same curve times as one downloaded from day 1: the week at zero is onset data only."""
+    counts = [0, 40, 130, 260, 420, 600, 800, 1000, 1250, 1500]
+    panel = make_panel(
+        {"org/at-once": counts, "org/a-week-late": [0] * 7 + counts}, metric="downloads"
+    )
+    design = build_design(panel, "downloads")
+    curve = {}
+    for model in ("org/at-once", "org/a-week-late"):
+        i = at(design, model)
+        inc = increments(design, model)
+        curve[model] = (inc["t0"] - design.origin[i], inc["t1"] - design.origin[i], inc["inc"])
+        assert design.last_t_exact[i] - design.origin[i] == len(counts) - 1
+    for a, b in zip(curve["org/at-once"], curve["org/a-week-late"], strict=True):
+        assert list(a) == list(b)
 
 
 def test_zero_throughout_is_dormant(design):
@@ -212,7 +240,7 @@ def test_fine_tunes_still_start_at_creation():
     """The download rule leaves fine-tunes alone: base 0 at t = 0, every increment explained."""
     panel = make_panel({"org/a": [0, 0, 3, 7, 12]})
     design = build_design(panel, "finetunes")
-    assert (design.base_t[0], design.base_value[0]) == (0.0, 0.0)
+    assert (design.base_t[0], design.base_value[0], design.origin[0]) == (0.0, 0.0, 0.0)
     assert list(design.t0) == [0.0, 1.0, 2.0, 3.0] and list(design.inc) == [0, 3, 4, 5]
 
 
