@@ -41,13 +41,20 @@ def poisson_gamma(mean: np.ndarray, alpha: np.ndarray, rng: np.random.Generator)
 
 @dataclass(frozen=True)
 class CurveDraws:
-    """Posterior draws of curve parameters and dispersion, shape (n_series, n_draws) each."""
+    """Posterior draws of curve parameters and dispersion, shape (n_series, n_draws) each.
+
+    ``recent`` is each series' recent-rate departure δ (0 without the term); ``pace_spread``,
+    shape (S,), the spread s_δ of such departures, by which the pace moves again in every
+    future window of ``pace_window`` steps (0: the departure persists unchanged).
+    """
 
     log_lam: np.ndarray
     mu: np.ndarray
     log_sigma: np.ndarray
     alpha: np.ndarray
     recent: np.ndarray | float = 0.0
+    pace_spread: np.ndarray | float = 0.0
+    pace_window: int = 1
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,9 @@ def grow(
     steps = np.broadcast_to(
         np.asarray(steps, dtype=float).reshape(-1, np.shape(steps)[-1]), (n, np.shape(steps)[-1])
     )
-    lam, sigma, rate = np.exp(draws.log_lam), np.exp(draws.log_sigma), np.exp(draws.recent)
+    lam, sigma = np.exp(draws.log_lam), np.exp(draws.log_sigma)
+    pace = np.broadcast_to(np.asarray(draws.recent, dtype=float), (n, s)).copy()
+    moves = np.any(pace != 0, axis=1, keepdims=True) * np.asarray(draws.pace_spread, dtype=float)
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
     prev_c = m * cumulative(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
@@ -143,8 +152,10 @@ def grow(
     )
     out = np.empty((n, steps.shape[1], s))
     for h in range(steps.shape[1]):
+        if h % draws.pace_window == 0 and np.any(moves):
+            pace = pace + moves * rng.standard_normal((n, s))
         c = m * cumulative(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment((c - prev_c) * rate, draws.alpha, run, pause, rng)
+        inc, run = increment((c - prev_c) * np.exp(pace), draws.alpha, run, pause, rng)
         level += inc
         out[:, h] = level
         prev_c = c

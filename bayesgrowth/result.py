@@ -118,6 +118,10 @@ class GrowthFit:
             log_sigma=self._draws("log_sigma", n_samples),
             alpha=alpha,
             recent=self._draws("recent", n_samples) if "recent" in self.idata["posterior"] else 0.0,
+            pace_spread=(
+                self._draws("s_recent", n_samples) if "s_recent" in self.idata["posterior"] else 0.0
+            ),
+            pace_window=max(int(self.config.priors.recent_steps), 1),
         )
 
     def _pause(self, n_samples: int, size: np.ndarray) -> fc.PauseDraws | None:

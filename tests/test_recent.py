@@ -1,4 +1,5 @@
-"""The recent-rate term: a series whose pace changed lately is forecast at its new pace."""
+"""The recent-rate term: a series whose pace changed lately is forecast at its new pace, and
+that pace keeps moving over the forecast."""
 
 from __future__ import annotations
 
@@ -22,6 +23,44 @@ def test_forecast_keeps_the_recent_multiplier():
     plain = grow(CurveDraws(**base), *args)[0, -1].mean()
     doubled = grow(CurveDraws(**base, recent=np.full((1, n_draws), np.log(2.0))), *args)[0, -1]
     assert doubled.mean() == pytest.approx(2.0 * plain, rel=0.05)
+
+
+def _window_growth(pace_spread, recent, seed=0):
+    """Log growth of a large series over two future windows of 3 months, per draw."""
+    n_draws = 4000
+    draws = CurveDraws(
+        log_lam=np.full((1, n_draws), np.log(25.0)),  # about 14,000 in the first window
+        mu=np.full((1, n_draws), 3.0),
+        log_sigma=np.zeros((1, n_draws)),
+        alpha=np.full((1, n_draws), 1e9),
+        recent=np.full((1, n_draws), recent),
+        pace_spread=np.full(n_draws, pace_spread),
+        pace_window=3,
+    )
+    out = grow(draws, np.array([12.0]), np.array([0.0]), np.arange(13.0, 19.0), rng(seed))[0]
+    return np.log(out[2]), np.log(out[5] - out[2])
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def test_the_pace_moves_again_in_every_future_window():
+    """The departure δ is not frozen: each future window of 3 steps moves it by N(0, s_δ), so
+    the log growth of the first window spreads by s_δ and of the second by s_δ·√2."""
+    first, second = _window_growth(pace_spread=0.3, recent=0.2)
+    assert first.std() == pytest.approx(0.3, rel=0.08)
+    assert second.std() == pytest.approx(0.3 * np.sqrt(2), rel=0.08)
+    frozen_first, frozen_second = _window_growth(pace_spread=0.0, recent=0.2)
+    assert frozen_first.std() < 0.02 and frozen_second.std() < 0.02
+
+
+def test_a_series_without_the_recent_term_keeps_its_curve():
+    """Series with too little history have δ = 0 and no term: no walk for them."""
+    moved = _window_growth(pace_spread=0.3, recent=0.0, seed=5)
+    plain = _window_growth(pace_spread=0.0, recent=0.0, seed=5)
+    for a, b in zip(moved, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace():
