@@ -21,7 +21,9 @@ probability: even a perfectly calibrated forecast covers more than 50% of the ti
 predictive samples the scores also give the **PIT coverage** (Czado, Gneiting & Held 2009,
 randomised PIT): the outcome's PIT is spread uniformly over [F(y−), F(y)], and a row counts with
 the share of that range inside [0.25, 0.75] (or [0.05, 0.95]). For a calibrated forecast its
-mean is the nominal level, atoms or not.
+mean is the nominal level, atoms or not. Beside the closed-interval coverage the scores give
+its **expected coverage**: the forecast's own probability of its closed interval (the share of
+its samples inside it), which is what a calibrated forecast's closed interval covers on average.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ SCORE_COLUMNS = (
     "coverage_90",
     "pit_coverage_50",
     "pit_coverage_90",
+    "expected_coverage_50",
+    "expected_coverage_90",
     "crps",
 )
 
@@ -89,6 +93,12 @@ def pit_coverage(samples: np.ndarray, y: np.ndarray, level: float) -> np.ndarray
     return np.where(width > 0, overlap / np.where(width > 0, width, 1.0), point)
 
 
+def interval_content(samples: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Per row, the share of the predictive ``samples`` (n_rows, n) inside [low, high]."""
+    x = np.asarray(samples, dtype=float)
+    return ((x >= np.asarray(low)[:, None]) & (x <= np.asarray(high)[:, None])).mean(axis=1)
+
+
 def score_rows(
     y: np.ndarray,
     point: np.ndarray,
@@ -111,8 +121,9 @@ def score_rows(
     Returns
     -------
     pandas.DataFrame
-        ``abs_log10_error, off_2x, in_50, in_90, pit_50, pit_90, crps``; ``in_*`` are NaN
-        without quantiles, ``pit_*`` without samples.
+        ``abs_log10_error, off_2x, in_50, in_90, pit_50, pit_90, content_50, content_90,
+        crps``; ``in_*`` are NaN without quantiles, ``pit_*`` without samples, ``content_*``
+        (the forecast's own probability of its closed interval) without either.
     """
     y = np.asarray(y, dtype=float)
     error = np.abs(log1p10(point) - log1p10(y))
@@ -129,9 +140,15 @@ def score_rows(
         else pit_coverage(samples, y, level)
         for level in (0.5, 0.9)
     }
+    content = {
+        f"content_{round(level * 100)}": np.full(len(y), np.nan)
+        if samples is None or quantiles is None
+        else interval_content(samples, q[:, lo], q[:, hi])
+        for level, lo, hi in ((0.5, 1, 3), (0.9, 0, 4))
+    }
     return pd.DataFrame(
         {"abs_log10_error": error, "off_2x": error > OFF_2X, "in_50": in_50, "in_90": in_90}
-    ).assign(**pit, crps=crps)
+    ).assign(**pit, **content, crps=crps)
 
 
 def summarise(rows: pd.DataFrame) -> pd.Series:
@@ -150,6 +167,8 @@ def summarise(rows: pd.DataFrame) -> pd.Series:
             "coverage_90": rows["in_90"].mean(),
             "pit_coverage_50": rows["pit_50"].mean(),
             "pit_coverage_90": rows["pit_90"].mean(),
+            "expected_coverage_50": rows["content_50"].mean(),
+            "expected_coverage_90": rows["content_90"].mean(),
             "crps": rows["crps"].mean(),
         }
     )

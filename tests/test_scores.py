@@ -62,6 +62,8 @@ def test_summarise():
             "in_90": [1.0, 1.0, 0.0],
             "pit_50": [0.5, 0.0, 0.1],
             "pit_90": [1.0, 0.5, 0.0],
+            "content_50": [0.6, 0.5, 0.4],
+            "content_90": [1.0, 0.9, 0.8],
             "crps": [0.1, 0.1, 0.4],
         }
     )
@@ -72,6 +74,7 @@ def test_summarise():
     assert s["share_off_2x"] == pytest.approx(1 / 3)
     assert (s["coverage_50"], s["coverage_90"]) == pytest.approx((1 / 3, 2 / 3))
     assert (s["pit_coverage_50"], s["pit_coverage_90"]) == pytest.approx((0.2, 0.5))
+    assert (s["expected_coverage_50"], s["expected_coverage_90"]) == pytest.approx((0.5, 0.9))
     assert s["crps"] == pytest.approx(0.2)
 
 
@@ -103,3 +106,18 @@ def test_calibrated_count_forecasts_reach_the_nominal_pit_coverage():
     assert scores["coverage_50"] > 0.7  # closed intervals over-cover a calibrated count forecast
     assert scores["pit_coverage_50"] == pytest.approx(0.5, abs=0.02)
     assert scores["pit_coverage_90"] == pytest.approx(0.9, abs=0.02)
+    # ... by as much as the forecast itself expects
+    assert scores["coverage_50"] == pytest.approx(scores["expected_coverage_50"], abs=0.02)
+    assert scores["coverage_90"] == pytest.approx(scores["expected_coverage_90"], abs=0.02)
+
+
+def test_expected_coverage_is_the_forecasts_own_probability_of_its_interval():
+    samples = np.array([[0.0, 1.0, 1.0, 2.0, 5.0], [0.0, 1.0, 2.0, 3.0, 4.0]])
+    q = np.array([[0.0, 1.0, 1.0, 1.0, 5.0], [0.0, 1.0, 2.0, 3.0, 4.0]])
+    rows = score_rows(np.array([1.0, 9.0]), q[:, 2], q, samples)
+    assert rows["content_50"].tolist() == pytest.approx([0.4, 0.6])
+    assert rows["content_90"].tolist() == pytest.approx([1.0, 1.0])
+    assert rows["in_50"].tolist() == [1.0, 0.0]
+    assert (
+        score_rows(np.array([1.0]), np.array([1.0]), None, samples[:1])["content_50"].isna().all()
+    )

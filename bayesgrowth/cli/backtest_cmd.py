@@ -79,6 +79,8 @@ def format_metrics(metrics: pd.DataFrame) -> str:
         "coverage_90",
         "pit_coverage_50",
         "pit_coverage_90",
+        "expected_coverage_50",
+        "expected_coverage_90",
     ]:
         shown[column] = shown[column].map(lambda v: "no interval" if pd.isna(v) else f"{v:.1%}")
     return shown.to_string(index=False)
