@@ -30,6 +30,7 @@ import pandas as pd
 from bayesgrowth.backtest import first_steps_split
 from bayesgrowth.baseline import fit_many, series_points
 from bayesgrowth.curves import cumulative
+from bayesgrowth.defaults import SHORT_HISTORY_DRAWS
 from bayesgrowth.errors import DataError
 from bayesgrowth.fitting import fit
 from bayesgrowth.panel import Panel
@@ -112,7 +113,7 @@ def study_claim(
     organization: str = "DeepSeek",
     claim: PaperClaim = DEEPSEEK_R1_CLAIM,
     days: Sequence[int] = (29, 75),
-    draws: int = 1000,
+    draws: int = SHORT_HISTORY_DRAWS,
     tune: int = 1000,
     chains: int = 2,
     seed: int = 0,

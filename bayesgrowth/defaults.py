@@ -4,9 +4,16 @@
 (3,903 series) the slowest quantities reach a bulk ESS of about 400–450 with R-hat below 1.01,
 in about 13 minutes on 2 cores (``results/benchmark-fit``: 768 s, ESS 410, R-hat 1.0071; with
 1,000 tuning steps the same model took 903 s for ESS 438). The full
-download snapshot (830 series, every day) with 1,000 tuning steps: 398 s, ESS 532, R-hat 1.0069
+download snapshot (830 series, every day): 376 s, ESS 863, R-hat 1.0073
 (``results/benchmark-fit-downloads``).
 """
 
 DRAWS = 1800
 TUNE = 700
+
+SHORT_HISTORY_DRAWS = 8000
+"""Kept draws per chain for fits on the first 20 days of every download series (the DeepSeek
+study; ``bayesgrowth backtest --draws`` for the download backtests). Twenty days say little about
+the organisation means and spreads, which then mix slowly, about 3 effective draws per 100:
+1,800 draws gave R-hat 1.024 and a bulk ESS of 108; 6,000 after 1,000 tuning steps gave ESS
+588 (197 s) for the DeepSeek fit but 330 and 392 for the two backtest fits, so 8,000."""

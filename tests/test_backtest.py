@@ -203,6 +203,31 @@ def test_cli_writes_the_tables(tmp_path, monkeypatch):
     assert bad.exit_code != 0 and "exactly one protocol" in str(bad.exception)
 
 
+def test_cli_backtests_the_bayes_model_and_records_its_sampling(tmp_path, monkeypatch):
+    from bayesgrowth.cli import app, backtest_cmd
+
+    monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: crafted())
+    out = tmp_path / "bt"
+    args = ["backtest", "--method", "bayes", "--as-of", AS_OF, "--draws", "60", "--tune", "60"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    metrics = pd.read_csv(out / "metrics.csv").set_index("subset")
+    assert metrics.loc["all", "method"] == "bayes" and metrics.loc["all", "n"] == 4
+    assert 0.0 <= metrics.loc["all", "expected_coverage_90"] <= 1.0
+    sampling = (out / "sampling-bayes.txt").read_text()
+    assert "chains × draws: 2 × 60" in sampling and "divergences:" in sampling
+    assert "bayes fit: divergences:" in result.output
+
+
+def test_draws_and_tune_reach_the_sampling_method_only():
+    from bayesgrowth.cli.backtest_cmd import with_sampling
+
+    bayes = with_sampling(make_forecaster("bayes"), draws=8000, tune=1000)
+    assert (bayes.draws, bayes.tune) == (8000, 1000)
+    assert with_sampling(make_forecaster("bayes"), draws=None, tune=None).draws == 500
+    assert isinstance(with_sampling(LastValue(), draws=8000, tune=None), LastValue)
+
+
 @pytest.mark.skipif(
     not os.environ.get("BAYESGROWTH_DATA"),
     reason="BAYESGROWTH_DATA is not set: no real snapshot for the anchor figures",

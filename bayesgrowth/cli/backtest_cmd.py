@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,7 @@ from bayesgrowth.cli.options import DataOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, make_forecaster
+from bayesgrowth.store import write_text
 
 HISTORY_TARGET = 12
 """``--history K`` forecasts month 12 (issue 4)."""
@@ -97,6 +99,15 @@ def write_result(result: BacktestResult, out: Path) -> None:
         table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
 
 
+def with_sampling(method, *, draws: int | None, tune: int | None):
+    """``method`` with ``draws`` and ``tune`` set where given and where it samples a posterior
+    (a forecaster with those fields, such as ``bayes``); other methods are returned unchanged."""
+    given = {k: v for k, v in {"draws": draws, "tune": tune}.items() if v is not None}
+    if given and all(hasattr(method, k) for k in given):
+        return dataclasses.replace(method, **given)
+    return method
+
+
 def backtest(
     out: Annotated[Path, typer.Option("--out", help="Directory for metrics.csv, forecasts.csv.")],
     method: Annotated[
@@ -129,6 +140,14 @@ def backtest(
         int, typer.Option("--min-history", help="With --as-of: steps elapsed by D to be kept.")
     ] = DEFAULT_MIN_HISTORY,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", help="Kept draws per chain of each bayes fit (default 500)."),
+    ] = None,
+    tune: Annotated[
+        int | None,
+        typer.Option("--tune", help="Tuning steps per chain of each bayes fit (default 500)."),
+    ] = None,
     anchors: Annotated[
         Path | None,
         typer.Option("--anchors", help="CSV of reference figures to print beside the scores."),
@@ -137,7 +156,11 @@ def backtest(
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
     reference = read_anchors(anchors) if anchors is not None else None
-    methods = [make_forecaster(name.strip()) for name in method.split(",") if name.strip()]
+    methods = [
+        with_sampling(make_forecaster(name.strip()), draws=draws, tune=tune)
+        for name in method.split(",")
+        if name.strip()
+    ]
     metric = metric or ("downloads" if first_days is not None else "finetunes")
     panel = load_panel(data, metrics=(metric,)).metric(metric)
     split = choose_split(
@@ -158,6 +181,16 @@ def backtest(
         print(beside(result.metrics, reference).to_string(index=False))
     write_result(result, out)
     print(f"wrote {out / 'metrics.csv'} and {out / 'forecasts.csv'}")
+    for method in methods:
+        fitted = getattr(method, "last_fit", None)
+        if fitted is not None:
+            lines = fitted.diagnostics().lines()
+            write_text(out / f"sampling-{method.name}.txt", "\n".join(lines) + "\n")
+            print(
+                f"{method.name} fit: "
+                + "; ".join(lines[1:3])
+                + f" ({out}/sampling-{method.name}.txt)"
+            )
 
 
 def paper_table_cmd(

@@ -9,6 +9,7 @@ import typer
 
 from bayesgrowth.cli.options import DataOption
 from bayesgrowth.data import load_panel
+from bayesgrowth.defaults import SHORT_HISTORY_DRAWS
 from bayesgrowth.store import write_csv, write_text
 
 
@@ -24,7 +25,7 @@ def deepseek(
         list[int] | None,
         typer.Option("--day", help="Day to report (repeatable; the claim's day 75 is always in)."),
     ] = None,
-    draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = 1000,
+    draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = SHORT_HISTORY_DRAWS,
     tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
     chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
