@@ -24,7 +24,7 @@ from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_auth
 from bayesgrowth.cli.options import DataOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.errors import DataError
-from bayesgrowth.forecasters import QUANTILE_COLUMNS, make_forecaster
+from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
 from bayesgrowth.store import write_text
 
 HISTORY_TARGET = 12
@@ -99,9 +99,21 @@ def write_result(result: BacktestResult, out: Path) -> None:
         table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
 
 
-def with_sampling(method, *, draws: int | None, tune: int | None):
-    """``method`` with ``draws`` and ``tune`` set where given and where it samples a posterior
-    (a forecaster with those fields, such as ``bayes``); other methods are returned unchanged."""
+def with_sampling(method: Forecaster, *, draws: int | None, tune: int | None) -> Forecaster:
+    """A forecaster with its sampler lengths set from ``--draws``/``--tune``.
+
+    Parameters
+    ----------
+    method
+        A forecaster; only one with ``draws`` and ``tune`` fields (``bayes``) samples.
+    draws, tune
+        Kept draws and tuning steps per chain, or ``None`` to keep the method's own.
+
+    Returns
+    -------
+    Forecaster
+        A copy with the given settings, or ``method`` itself where nothing applies.
+    """
     given = {k: v for k, v in {"draws": draws, "tune": tune}.items() if v is not None}
     if given and all(hasattr(method, k) for k in given):
         return dataclasses.replace(method, **given)
