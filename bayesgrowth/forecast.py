@@ -43,9 +43,10 @@ def poisson_gamma(mean: np.ndarray, alpha: np.ndarray, rng: np.random.Generator)
 class CurveDraws:
     """Posterior draws of curve parameters and dispersion, shape (n_series, n_draws) each.
 
-    ``recent`` is each series' recent-rate departure δ (0 without the term); ``pace_spread``,
-    shape (S,), the spread s_δ of such departures, by which the pace moves again in every
-    future window of ``pace_window`` steps (0: the departure persists unchanged).
+    ``recent`` is each series' recent-rate departure δ (0 for a series with too little history
+    for the term); ``pace_spread``, shape (S,), the spread s_δ of such departures, by which
+    every series' pace moves again in every future window of ``pace_window`` steps, from δ or
+    from 0 (``pace_spread`` 0: the departure persists unchanged).
     """
 
     log_lam: np.ndarray
@@ -142,7 +143,7 @@ def grow(
     )
     lam, sigma = np.exp(draws.log_lam), np.exp(draws.log_sigma)
     pace = np.broadcast_to(np.asarray(draws.recent, dtype=float), (n, s)).copy()
-    moves = np.any(pace != 0, axis=1, keepdims=True) * np.asarray(draws.pace_spread, dtype=float)
+    moves = np.broadcast_to(np.asarray(draws.pace_spread, dtype=float), (s,))
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
     prev_c = m * cumulative(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma

@@ -55,12 +55,16 @@ def test_the_pace_moves_again_in_every_future_window():
     assert frozen_first.std() < 0.02 and frozen_second.std() < 0.02
 
 
-def test_a_series_without_the_recent_term_keeps_its_curve():
-    """Series with too little history have δ = 0 and no term: no walk for them."""
-    moved = _window_growth(pace_spread=0.3, recent=0.0, seed=5)
-    plain = _window_growth(pace_spread=0.0, recent=0.0, seed=5)
-    for a, b in zip(moved, plain, strict=True):
-        np.testing.assert_array_equal(a, b)
+def test_a_series_without_the_recent_term_walks_from_its_curve():
+    """Series with too little history have δ = 0: their pace starts on the curve and moves by
+    s_δ per window like every other series', centred on the curve's growth."""
+    first, second = _window_growth(pace_spread=0.3, recent=0.0, seed=5)
+    plain_first, plain_second = _window_growth(pace_spread=0.0, recent=0.0, seed=5)
+    assert first.std() == pytest.approx(0.3, rel=0.08)
+    assert second.std() == pytest.approx(0.3 * np.sqrt(2), rel=0.08)
+    assert np.median(first) == pytest.approx(np.median(plain_first), abs=0.02)
+    assert np.median(second) == pytest.approx(np.median(plain_second), abs=0.03)
+    assert plain_first.std() < 0.02
 
 
 def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace():
