@@ -30,7 +30,7 @@ import pandas as pd
 from bayesgrowth.backtest import first_steps_split
 from bayesgrowth.baseline import fit_many, series_points
 from bayesgrowth.curves import cumulative
-from bayesgrowth.defaults import SHORT_HISTORY_DRAWS
+from bayesgrowth.defaults import SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.errors import DataError
 from bayesgrowth.fitting import fit
 from bayesgrowth.panel import Panel
@@ -114,7 +114,7 @@ def study_claim(
     claim: PaperClaim = DEEPSEEK_R1_CLAIM,
     days: Sequence[int] = (29, 75),
     draws: int = SHORT_HISTORY_DRAWS,
-    tune: int = 1000,
+    tune: int = SHORT_HISTORY_TUNE,
     chains: int = 2,
     seed: int = 0,
     sampler: str = "nutpie",

@@ -221,8 +221,8 @@ class BayesForecaster:
     """
 
     name: str = "bayes"
-    # A backtest refits at every origin: 500 + 500 draws keep one refit of the full fine-tune
-    # history to a few minutes on 2 cores (forecast quantiles, not tail ESS, are what is scored).
+    # Short enough for quick experiments and tests; ``bayesgrowth backtest`` sets the lengths
+    # that meet the sampling bar for its protocol (``cli.backtest_cmd.protocol_sampling``).
     draws: int = 500
     tune: int = 500
     chains: int = 2

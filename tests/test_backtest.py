@@ -228,6 +228,15 @@ def test_draws_and_tune_reach_the_sampling_method_only():
     assert isinstance(with_sampling(LastValue(), draws=8000, tune=None), LastValue)
 
 
+def test_the_refit_gets_the_sampler_lengths_measured_for_its_protocol():
+    from bayesgrowth import defaults
+    from bayesgrowth.cli.backtest_cmd import protocol_sampling
+
+    assert protocol_sampling(as_of=AS_OF, holdout=None) == (4000, 700)
+    assert protocol_sampling(as_of=None, holdout=3) == (defaults.DRAWS, defaults.TUNE)
+    assert protocol_sampling(as_of=None, holdout=None) == (8000, 1000)  # --history, --first-days
+
+
 @pytest.mark.skipif(
     not os.environ.get("BAYESGROWTH_DATA"),
     reason="BAYESGROWTH_DATA is not set: no real snapshot for the anchor figures",

@@ -10,6 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from bayesgrowth import defaults
 from bayesgrowth.anchors import beside, read_anchors
 from bayesgrowth.backtest import (
     DEFAULT_MIN_HISTORY,
@@ -99,6 +100,30 @@ def write_result(result: BacktestResult, out: Path) -> None:
         table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
 
 
+def protocol_sampling(*, as_of: str | None, holdout: int | None) -> tuple[int, int]:
+    """Kept draws and tuning steps per chain of a bayes refit when ``--draws``/``--tune`` are
+    not given: the lengths measured to meet R-hat <= 1.01 and bulk ESS >= 400 for the protocol.
+
+    Parameters
+    ----------
+    as_of, holdout
+        The ``--as-of`` and ``--holdout`` options (``None`` when not chosen); with neither, the
+        protocol keeps the first steps of every series (``--history``, ``--first-days``).
+
+    Returns
+    -------
+    tuple of int
+        ``(draws, tune)``: those of a full fit for ``--holdout`` (its history is nearly the
+        full snapshot), :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for ``--as-of``, and the
+        long chains of :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for short histories.
+    """
+    if holdout is not None:
+        return defaults.DRAWS, defaults.TUNE
+    if as_of is not None:
+        return defaults.AS_OF_DRAWS, defaults.AS_OF_TUNE
+    return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE
+
+
 def with_sampling(method: Forecaster, *, draws: int | None, tune: int | None) -> Forecaster:
     """A forecaster with its sampler lengths set from ``--draws``/``--tune``.
 
@@ -154,11 +179,19 @@ def backtest(
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
     draws: Annotated[
         int | None,
-        typer.Option("--draws", help="Kept draws per chain of each bayes fit (default 500)."),
+        typer.Option(
+            "--draws",
+            help="Kept draws per chain of the bayes fit (default by protocol: 4,000 with "
+            "--as-of, 1,800 with --holdout, 8,000 with --history or --first-days).",
+        ),
     ] = None,
     tune: Annotated[
         int | None,
-        typer.Option("--tune", help="Tuning steps per chain of each bayes fit (default 500)."),
+        typer.Option(
+            "--tune",
+            help="Tuning steps per chain of the bayes fit (default 700, or 1,000 with "
+            "--history or --first-days).",
+        ),
     ] = None,
     anchors: Annotated[
         Path | None,
@@ -168,8 +201,13 @@ def backtest(
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
     reference = read_anchors(anchors) if anchors is not None else None
+    default_draws, default_tune = protocol_sampling(as_of=as_of, holdout=holdout)
     methods = [
-        with_sampling(make_forecaster(name.strip()), draws=draws, tune=tune)
+        with_sampling(
+            make_forecaster(name.strip()),
+            draws=default_draws if draws is None else draws,
+            tune=default_tune if tune is None else tune,
+        )
         for name in method.split(",")
         if name.strip()
     ]

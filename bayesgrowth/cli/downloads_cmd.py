@@ -9,7 +9,7 @@ import typer
 
 from bayesgrowth.cli.options import DataOption
 from bayesgrowth.data import load_panel
-from bayesgrowth.defaults import SHORT_HISTORY_DRAWS
+from bayesgrowth.defaults import SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.store import write_csv, write_text
 
 
@@ -26,7 +26,7 @@ def deepseek(
         typer.Option("--day", help="Day to report (repeatable; the claim's day 75 is always in)."),
     ] = None,
     draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = SHORT_HISTORY_DRAWS,
-    tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = 1000,
+    tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = SHORT_HISTORY_TUNE,
     chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
     samples: Annotated[int, typer.Option(help="Posterior draws used by the forecasts.")] = 1000,
