@@ -232,9 +232,12 @@ def test_the_refit_gets_the_sampler_lengths_measured_for_its_protocol():
     from bayesgrowth import defaults
     from bayesgrowth.cli.backtest_cmd import protocol_sampling
 
-    assert protocol_sampling(as_of=AS_OF, holdout=None) == (4000, 700)
-    assert protocol_sampling(as_of=None, holdout=3) == (defaults.DRAWS, defaults.TUNE)
-    assert protocol_sampling(as_of=None, holdout=None) == (8000, 1000)  # --history, --first-days
+    full = (defaults.DRAWS, defaults.TUNE)
+    assert protocol_sampling(metric="finetunes", as_of=AS_OF, holdout=None) == (4000, 700)
+    assert protocol_sampling(metric="downloads", as_of=AS_OF, holdout=None) == full
+    assert protocol_sampling(metric="finetunes", as_of=None, holdout=3) == full
+    for metric in ("finetunes", "downloads"):  # --history, --first-days
+        assert protocol_sampling(metric=metric, as_of=None, holdout=None) == (8000, 1000)
 
 
 @pytest.mark.skipif(

@@ -100,12 +100,14 @@ def write_result(result: BacktestResult, out: Path) -> None:
         table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
 
 
-def protocol_sampling(*, as_of: str | None, holdout: int | None) -> tuple[int, int]:
+def protocol_sampling(*, metric: str, as_of: str | None, holdout: int | None) -> tuple[int, int]:
     """Kept draws and tuning steps per chain of a bayes refit when ``--draws``/``--tune`` are
-    not given: the lengths measured to meet R-hat <= 1.01 and bulk ESS >= 400 for the protocol.
+    not given: the lengths that met R-hat <= 1.01 and bulk ESS >= 400 for the protocol.
 
     Parameters
     ----------
+    metric
+        ``finetunes`` or ``downloads``.
     as_of, holdout
         The ``--as-of`` and ``--holdout`` options (``None`` when not chosen); with neither, the
         protocol keeps the first steps of every series (``--history``, ``--first-days``).
@@ -113,15 +115,17 @@ def protocol_sampling(*, as_of: str | None, holdout: int | None) -> tuple[int, i
     Returns
     -------
     tuple of int
-        ``(draws, tune)``: those of a full fit for ``--holdout`` (its history is nearly the
-        full snapshot), :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for ``--as-of``, and the
-        long chains of :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for short histories.
+        ``(draws, tune)``: :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for fine-tunes as of a
+        date (measured on 2024-08-18), the long chains of
+        :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for short histories, and otherwise
+        a full fit's (``--holdout``, downloads as of a date: histories close to the full
+        snapshot, whose fits meet the bar with them).
     """
-    if holdout is not None:
-        return defaults.DRAWS, defaults.TUNE
-    if as_of is not None:
+    if as_of is None and holdout is None:
+        return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE
+    if as_of is not None and metric == "finetunes":
         return defaults.AS_OF_DRAWS, defaults.AS_OF_TUNE
-    return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE
+    return defaults.DRAWS, defaults.TUNE
 
 
 def with_sampling(method: Forecaster, *, draws: int | None, tune: int | None) -> Forecaster:
@@ -181,8 +185,8 @@ def backtest(
         int | None,
         typer.Option(
             "--draws",
-            help="Kept draws per chain of the bayes fit (default by protocol: 4,000 with "
-            "--as-of, 1,800 with --holdout, 8,000 with --history or --first-days).",
+            help="Kept draws per chain of the bayes fit (default by protocol: 4,000 for "
+            "fine-tunes with --as-of, 8,000 with --history or --first-days, else 1,800).",
         ),
     ] = None,
     tune: Annotated[
@@ -201,7 +205,8 @@ def backtest(
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
     reference = read_anchors(anchors) if anchors is not None else None
-    default_draws, default_tune = protocol_sampling(as_of=as_of, holdout=holdout)
+    metric = metric or ("downloads" if first_days is not None else "finetunes")
+    default_draws, default_tune = protocol_sampling(metric=metric, as_of=as_of, holdout=holdout)
     methods = [
         with_sampling(
             make_forecaster(name.strip()),
@@ -211,7 +216,6 @@ def backtest(
         for name in method.split(",")
         if name.strip()
     ]
-    metric = metric or ("downloads" if first_days is not None else "finetunes")
     panel = load_panel(data, metrics=(metric,)).metric(metric)
     split = choose_split(
         panel,
