@@ -412,7 +412,8 @@ class GrowthFit:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
         if path.suffix == ".zarr":
-            tree.to_zarr(tmp)
+            # Zarr format 3 has no consolidated metadata in its specification (zarr warns).
+            tree.to_zarr(tmp, consolidated=False)
         else:
             tree.to_netcdf(tmp, engine="h5netcdf")
         if path.is_dir():
@@ -438,9 +439,10 @@ def load(path: str | os.PathLike) -> GrowthFit:
     if not path.exists():
         raise FitFileError(f"no fit at {path}")
     try:
-        tree = xr.open_datatree(
-            path, engine="zarr" if path.suffix == ".zarr" else "h5netcdf"
-        ).load()
+        if path.suffix == ".zarr":
+            tree = xr.open_datatree(path, engine="zarr", consolidated=False).load()
+        else:
+            tree = xr.open_datatree(path, engine="h5netcdf").load()
     except (OSError, ValueError) as exc:
         raise FitFileError(f"{path} is not a readable fit file ({exc})") from None
     if int(tree.attrs.get("bayesgrowth_format", -1)) != FORMAT_VERSION:

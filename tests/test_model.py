@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,8 +118,10 @@ def test_short_series_gets_a_forecast():
 
 def test_save_load_round_trip(fitted, tmp_path):
     for name in ("fit.nc", "fit", "fit.zarr"):
-        path = fitted.save(tmp_path / name)
-        again = bayesgrowth.load(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # saving and reopening warn about nothing
+            path = fitted.save(tmp_path / name)
+            again = bayesgrowth.load(path)
         pd.testing.assert_frame_equal(
             again.forecast(4, n_samples=100), fitted.forecast(4, n_samples=100)
         )
