@@ -143,6 +143,7 @@ def grow(
     )
     lam, sigma = np.exp(draws.log_lam), np.exp(draws.log_sigma)
     pace = np.broadcast_to(np.asarray(draws.recent, dtype=float), (n, s)).copy()
+    rate = np.exp(pace)
     moves = np.broadcast_to(np.asarray(draws.pace_spread, dtype=float), (s,))
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
     prev_c = m * cumulative(
@@ -155,8 +156,9 @@ def grow(
     for h in range(steps.shape[1]):
         if h % draws.pace_window == 0 and np.any(moves):
             pace = pace + moves * rng.standard_normal((n, s))
+            rate = np.exp(pace)
         c = m * cumulative(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment((c - prev_c) * np.exp(pace), draws.alpha, run, pause, rng)
+        inc, run = increment((c - prev_c) * rate, draws.alpha, run, pause, rng)
         level += inc
         out[:, h] = level
         prev_c = c
