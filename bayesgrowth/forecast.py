@@ -150,7 +150,7 @@ def grow(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
     )
     run = np.broadcast_to(
-        np.full(n, -1) if start_run is None else np.asarray(start_run).reshape(n, 1), (n, s)
+        np.full((n, 1), -1) if start_run is None else np.asarray(start_run).reshape(n, 1), (n, s)
     )
     out = np.empty((n, steps.shape[1], s))
     for h in range(steps.shape[1]):

@@ -87,3 +87,19 @@ def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace():
     last = panel.series.set_index("model")["last_value"]
     growth = table["q50"] - last.loc[table.index]
     assert growth[list(burst)].min() > growth[list(steady)].max()
+
+
+def test_several_series_grow_without_a_pause_run():
+    """``start_run`` is optional (a metric without the pause term): several series with many
+    draws each grow from their own starting counts."""
+    n, n_draws = 3, 50
+    draws = CurveDraws(
+        log_lam=np.full((n, n_draws), np.log(5.0)),
+        mu=np.full((n, n_draws), 3.0),
+        log_sigma=np.zeros((n, n_draws)),
+        alpha=np.full((n, n_draws), 1e6),
+    )
+    start = np.array([0.0, 10.0, 100.0])
+    out = grow(draws, np.full(n, 12.0), start, np.arange(13.0, 16.0), rng(0))
+    assert out.shape == (n, 3, n_draws)
+    assert (out >= start[:, None, None]).all() and (np.diff(out, axis=1) >= 0).all()
