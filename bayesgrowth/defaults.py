@@ -11,6 +11,9 @@ download snapshot (830 series, every day): 376 s, ESS 863, R-hat 1.0073
 DRAWS = 1800
 TUNE = 700
 
+TARGET_ACCEPT = 0.9
+"""NUTS target acceptance of a fit (see :class:`bayesgrowth.fitting.SamplerSettings`)."""
+
 SHORT_HISTORY_DRAWS = 8000
 """Kept draws per chain for fits on the first 20 days of every download series (the DeepSeek
 study; ``bayesgrowth backtest --draws`` for the download backtests). Twenty days say little about
@@ -22,6 +25,12 @@ backtest --history 3``: R-hat 1.0030, ESS 620; 500 draws gave R-hat 1.080, ESS 2
 
 SHORT_HISTORY_TUNE = 1000
 """Tuning steps per chain that go with :data:`SHORT_HISTORY_DRAWS`."""
+
+SHORT_HISTORY_TARGET_ACCEPT = 0.97
+"""NUTS target acceptance for fine-tune fits on the first months of every series (``bayesgrowth
+backtest --history``). From one month (``--history 1``) the curve's level is all a series
+shows, the hierarchy is left mostly to its priors, and its funnels are tight: at 0.9, 14 to 33
+divergences per fit; at 0.97, none (2 × 8,000 draws, R-hat 1.003, bulk ESS 667, 69 s)."""
 
 AS_OF_DRAWS = 4000
 AS_OF_TUNE = 700

@@ -44,6 +44,8 @@ class SamplerSettings:
         NUTS target acceptance; raised from 0.8 because the curve part has tight regions. At 0.8
         the full fine-tune fit ran in 526 s instead of 903 s but reached only ESS 251 and R-hat
         1.016: about the same effective draws per second (results/model-experiments.md).
+        Fits on the first months of fine-tune series use 0.97
+        (:data:`~bayesgrowth.defaults.SHORT_HISTORY_TARGET_ACCEPT`).
     """
 
     draws: int = defaults.DRAWS
@@ -51,7 +53,7 @@ class SamplerSettings:
     chains: int = 2
     seed: int = 0
     sampler: str = "nutpie"
-    target_accept: float = 0.9
+    target_accept: float = defaults.TARGET_ACCEPT
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:
@@ -150,6 +152,7 @@ def fit(
     chains: int = 2,
     seed: int = 0,
     sampler: str = "nutpie",
+    target_accept: float = defaults.TARGET_ACCEPT,
     priors: Priors | None = None,
     m: float = 1.0,
     progress: bool = True,
@@ -162,7 +165,7 @@ def fit(
         Validated panel (from :func:`bayesgrowth.load_panel`, possibly subset or truncated).
     metric
         ``finetunes`` or ``downloads``.
-    draws, tune, chains, seed, sampler
+    draws, tune, chains, seed, sampler, target_accept
         Sampler settings, see :class:`SamplerSettings`.
     priors
         Hyperpriors, see :class:`bayesgrowth.model.Priors`.
@@ -181,7 +184,14 @@ def fit(
         metric=metric,
         m=m,
         priors=priors or Priors.for_metric(metric),
-        sampler=SamplerSettings(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler),
+        sampler=SamplerSettings(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=target_accept,
+        ),
     )
     design = build_design(panel, metric)
     model = build_model(design, config.priors, config.m)
@@ -214,7 +224,7 @@ class BayesForecaster:
 
     Attributes
     ----------
-    draws, tune, chains, sampler
+    draws, tune, chains, sampler, target_accept
         Sampler settings for each backtest fit.
     n_samples
         Predictive draws per target.
@@ -227,6 +237,7 @@ class BayesForecaster:
     tune: int = 500
     chains: int = 2
     sampler: str = "nutpie"
+    target_accept: float = defaults.TARGET_ACCEPT
     n_samples: int = 1000
     last_fit: GrowthFit | None = field(default=None, repr=False)
 
@@ -243,6 +254,7 @@ class BayesForecaster:
             chains=self.chains,
             seed=seed,
             sampler=self.sampler,
+            target_accept=self.target_accept,
             progress=False,
         )
         samples = self.last_fit.predictive(targets, n_samples=self.n_samples, seed=seed)

@@ -209,22 +209,24 @@ def test_cli_backtests_the_bayes_model_and_records_its_sampling(tmp_path, monkey
     monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: crafted())
     out = tmp_path / "bt"
     args = ["backtest", "--method", "bayes", "--as-of", AS_OF, "--draws", "60", "--tune", "60"]
-    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    result = CliRunner().invoke(app, [*args, "--target-accept", "0.95", "--out", str(out)])
     assert result.exit_code == 0, result.output
     metrics = pd.read_csv(out / "metrics.csv").set_index("subset")
     assert metrics.loc["all", "method"] == "bayes" and metrics.loc["all", "n"] == 4
     assert 0.0 <= metrics.loc["all", "expected_coverage_90"] <= 1.0
     sampling = (out / "sampling-bayes.txt").read_text()
     assert "chains × draws: 2 × 60" in sampling and "divergences:" in sampling
+    assert "60 tuning steps, target acceptance 0.95" in sampling
     assert "bayes fit: divergences:" in result.output
 
 
 def test_draws_and_tune_reach_the_sampling_method_only():
     from bayesgrowth.cli.backtest_cmd import with_sampling
 
-    bayes = with_sampling(make_forecaster("bayes"), draws=8000, tune=1000)
-    assert (bayes.draws, bayes.tune) == (8000, 1000)
-    assert with_sampling(make_forecaster("bayes"), draws=None, tune=None).draws == 500
+    bayes = with_sampling(make_forecaster("bayes"), draws=8000, tune=1000, target_accept=0.97)
+    assert (bayes.draws, bayes.tune, bayes.target_accept) == (8000, 1000, 0.97)
+    kept = with_sampling(make_forecaster("bayes"), draws=None, tune=None)
+    assert (kept.draws, kept.target_accept) == (500, 0.9)
     assert isinstance(with_sampling(LastValue(), draws=8000, tune=None), LastValue)
 
 
@@ -232,12 +234,13 @@ def test_the_refit_gets_the_sampler_lengths_measured_for_its_protocol():
     from bayesgrowth import defaults
     from bayesgrowth.cli.backtest_cmd import protocol_sampling
 
-    full = (defaults.DRAWS, defaults.TUNE)
-    assert protocol_sampling(metric="finetunes", as_of=AS_OF, holdout=None) == (4000, 700)
+    full = (defaults.DRAWS, defaults.TUNE, 0.9)
+    assert protocol_sampling(metric="finetunes", as_of=AS_OF, holdout=None) == (4000, 700, 0.9)
     assert protocol_sampling(metric="downloads", as_of=AS_OF, holdout=None) == full
     assert protocol_sampling(metric="finetunes", as_of=None, holdout=3) == full
-    for metric in ("finetunes", "downloads"):  # --history, --first-days
-        assert protocol_sampling(metric=metric, as_of=None, holdout=None) == (8000, 1000)
+    # --history (fine-tunes: the tighter target acceptance) and --first-days (downloads)
+    assert protocol_sampling(metric="finetunes", as_of=None, holdout=None) == (8000, 1000, 0.97)
+    assert protocol_sampling(metric="downloads", as_of=None, holdout=None) == (8000, 1000, 0.9)
 
 
 @pytest.mark.skipif(

@@ -116,6 +116,39 @@ def test_short_series_gets_a_forecast():
     assert (table["q95"] < 1e7).all(), "a one-month series forecast exploded"
 
 
+def test_one_increment_series_are_sampled_by_a_standard_offset():
+    """A series with one increment gets log λ = organisation mean + s·z (non-centred); longer
+    series keep the log-level coordinate, and downloads' priors keep it for every series."""
+    import pytensor
+
+    from bayesgrowth.design import build_design
+    from bayesgrowth.model import Priors, build_model
+
+    months = np.r_[1, 1, [6] * 6]
+    panel, _ = synthetic_panel(
+        n_orgs=2, series_per_org=4, months=months, org_log_lam=2.5, org_mu=1.0, seed=4
+    )
+    design = build_design(panel, "finetunes")
+    n_inc = np.bincount(design.inc_series, minlength=len(design.active))
+    assert (n_inc == 1).sum() == 2
+    model = build_model(design)
+    point = model.initial_point()
+    assert point["z_log_lam"].shape == (2,)
+    assert point["log_level"].shape == (len(design.active) - 2,)
+    point["z_log_lam"] = np.array([1.5, -0.5])
+    point["s_log_lam_log__"] = np.log(0.4)
+    outputs = model.replace_rvs_by_values([model["log_lam"], model["org_log_lam"]])
+    evaluate = pytensor.function(model.value_vars, outputs, on_unused_input="ignore")
+    log_lam, org = evaluate(**{v.name: point[v.name] for v in model.value_vars})
+    one = np.flatnonzero(n_inc == 1)
+    expected = org[design.series_org[design.active][one]] + 0.4 * np.array([1.5, -0.5])
+    np.testing.assert_allclose(log_lam[one], expected)
+    everyone = build_model(design, Priors(level_min_increments=1))
+    assert "z_log_lam" not in everyone.named_vars
+    assert everyone.initial_point()["log_level"].shape == (len(design.active),)
+    assert Priors.for_metric("downloads").level_min_increments == 1
+
+
 def test_save_load_round_trip(fitted, tmp_path):
     for name in ("fit.nc", "fit", "fit.zarr"):
         with warnings.catch_warnings():

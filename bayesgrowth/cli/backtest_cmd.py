@@ -100,9 +100,12 @@ def write_result(result: BacktestResult, out: Path) -> None:
         table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
 
 
-def protocol_sampling(*, metric: str, as_of: str | None, holdout: int | None) -> tuple[int, int]:
-    """Kept draws and tuning steps per chain of a bayes refit when ``--draws``/``--tune`` are
-    not given: the lengths that met R-hat <= 1.01 and bulk ESS >= 400 for the protocol.
+def protocol_sampling(
+    *, metric: str, as_of: str | None, holdout: int | None
+) -> tuple[int, int, float]:
+    """Kept draws, tuning steps per chain and target acceptance of a bayes refit when
+    ``--draws``/``--tune``/``--target-accept`` are not given: the settings that met the
+    sampling bar (0 divergences, R-hat <= 1.01, bulk ESS >= 400) for the protocol.
 
     Parameters
     ----------
@@ -114,36 +117,50 @@ def protocol_sampling(*, metric: str, as_of: str | None, holdout: int | None) ->
 
     Returns
     -------
-    tuple of int
-        ``(draws, tune)``: :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for fine-tunes as of a
-        date (measured on 2024-08-18), the long chains of
-        :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for short histories, and otherwise
-        a full fit's (``--holdout``, downloads as of a date: histories close to the full
-        snapshot, whose fits meet the bar with them).
+    tuple
+        ``(draws, tune, target_accept)``: :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for
+        fine-tunes as of a date (measured on 2024-08-18), the long chains of
+        :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for short histories (for fine-tunes
+        with the higher :data:`~bayesgrowth.defaults.SHORT_HISTORY_TARGET_ACCEPT`), and
+        otherwise a full fit's (``--holdout``, downloads as of a date: histories close to the
+        full snapshot, whose fits meet the bar with them).
     """
     if as_of is None and holdout is None:
-        return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE
+        accept = (
+            defaults.SHORT_HISTORY_TARGET_ACCEPT
+            if metric == "finetunes"
+            else defaults.TARGET_ACCEPT
+        )
+        return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE, accept
     if as_of is not None and metric == "finetunes":
-        return defaults.AS_OF_DRAWS, defaults.AS_OF_TUNE
-    return defaults.DRAWS, defaults.TUNE
+        return defaults.AS_OF_DRAWS, defaults.AS_OF_TUNE, defaults.TARGET_ACCEPT
+    return defaults.DRAWS, defaults.TUNE, defaults.TARGET_ACCEPT
 
 
-def with_sampling(method: Forecaster, *, draws: int | None, tune: int | None) -> Forecaster:
-    """A forecaster with its sampler lengths set from ``--draws``/``--tune``.
+def with_sampling(
+    method: Forecaster,
+    *,
+    draws: int | None,
+    tune: int | None,
+    target_accept: float | None = None,
+) -> Forecaster:
+    """A forecaster with its sampler settings set from ``--draws``/``--tune``/``--target-accept``.
 
     Parameters
     ----------
     method
         A forecaster; only one with ``draws`` and ``tune`` fields (``bayes``) samples.
-    draws, tune
-        Kept draws and tuning steps per chain, or ``None`` to keep the method's own.
+    draws, tune, target_accept
+        Kept draws and tuning steps per chain and NUTS target acceptance, or ``None`` to keep
+        the method's own.
 
     Returns
     -------
     Forecaster
         A copy with the given settings, or ``method`` itself where nothing applies.
     """
-    given = {k: v for k, v in {"draws": draws, "tune": tune}.items() if v is not None}
+    settings = {"draws": draws, "tune": tune, "target_accept": target_accept}
+    given = {k: v for k, v in settings.items() if v is not None}
     if given and all(hasattr(method, k) for k in given):
         return dataclasses.replace(method, **given)
     return method
@@ -197,6 +214,14 @@ def backtest(
             "--history or --first-days).",
         ),
     ] = None,
+    target_accept: Annotated[
+        float | None,
+        typer.Option(
+            "--target-accept",
+            help="NUTS target acceptance of the bayes fit (default 0.9, or 0.97 for "
+            "fine-tunes with --history).",
+        ),
+    ] = None,
     anchors: Annotated[
         Path | None,
         typer.Option("--anchors", help="CSV of reference figures to print beside the scores."),
@@ -206,12 +231,15 @@ def backtest(
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
     reference = read_anchors(anchors) if anchors is not None else None
     metric = metric or ("downloads" if first_days is not None else "finetunes")
-    default_draws, default_tune = protocol_sampling(metric=metric, as_of=as_of, holdout=holdout)
+    default_draws, default_tune, default_accept = protocol_sampling(
+        metric=metric, as_of=as_of, holdout=holdout
+    )
     methods = [
         with_sampling(
             make_forecaster(name.strip()),
             draws=default_draws if draws is None else draws,
             tune=default_tune if tune is None else tune,
+            target_accept=default_accept if target_accept is None else target_accept,
         )
         for name in method.split(",")
         if name.strip()
@@ -239,7 +267,12 @@ def backtest(
         fitted = getattr(method, "last_fit", None)
         if fitted is not None:
             lines = fitted.diagnostics().lines()
-            write_text(out / f"sampling-{method.name}.txt", "\n".join(lines) + "\n")
+            s = fitted.config.sampler
+            settings = (
+                f"sampler {s.sampler}: {s.tune} tuning steps, target acceptance "
+                f"{s.target_accept}, seed {s.seed}"
+            )
+            write_text(out / f"sampling-{method.name}.txt", "\n".join([*lines, settings]) + "\n")
             print(
                 f"{method.name} fit: "
                 + "; ".join(lines[1:3])

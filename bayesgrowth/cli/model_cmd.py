@@ -20,7 +20,7 @@ FitPath = Annotated[
 ]
 
 
-def _fit(data, metric, orgs, models, draws, tune, chains, seed, sampler):
+def _fit(data, metric, orgs, models, draws, tune, chains, seed, sampler, target_accept):
     from bayesgrowth.fitting import fit as fit_model
 
     panel = load_panel(data, metrics=(metric,))
@@ -28,7 +28,14 @@ def _fit(data, metric, orgs, models, draws, tune, chains, seed, sampler):
         panel = panel.select(organizations=orgs or None, models=models or None)
     print(f"fitting {panel.metric(metric).n_series:,} {metric} series from {panel.source}")
     result = fit_model(
-        panel, metric, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler
+        panel,
+        metric,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        sampler=sampler,
+        target_accept=target_accept,
     )
     print("diagnostics:")
     for line in result.diagnostics().lines():
@@ -55,9 +62,12 @@ def register(app: typer.Typer) -> None:
         chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
         seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
         sampler: Annotated[str, typer.Option(help="nutpie, pymc or numpyro.")] = "nutpie",
+        target_accept: Annotated[
+            float, typer.Option(help="NUTS target acceptance.")
+        ] = defaults.TARGET_ACCEPT,
     ) -> None:
         """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
-        result = _fit(data, metric, org, model, draws, tune, chains, seed, sampler)
+        result = _fit(data, metric, org, model, draws, tune, chains, seed, sampler, target_accept)
         print(f"saved {result.save(out)}")
 
     @app.command("forecast")
@@ -112,7 +122,9 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts, parameters and diagnostics."""
-        result = _fit(data, metric, None, None, draws, tune, 2, seed, "nutpie")
+        result = _fit(
+            data, metric, None, None, draws, tune, 2, seed, "nutpie", defaults.TARGET_ACCEPT
+        )
         out.mkdir(parents=True, exist_ok=True)
         result.save(out / f"fit-{metric}.nc")
         write_csv(out / f"forecasts-{metric}.csv", result.forecast(horizon))
