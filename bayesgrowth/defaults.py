@@ -1,9 +1,10 @@
 """Default sampler lengths, in a module light enough for the command line to import.
 
 1,800 kept draws per chain after 700 tuning steps, 2 chains: on the full fine-tune snapshot
-(3,903 series) the slowest quantities reach a bulk ESS of about 400–450 with R-hat below 1.01,
-in about 13 minutes on 2 cores (``results/benchmark-fit``: 768 s, ESS 410, R-hat 1.0071; with
-1,000 tuning steps the same model took 903 s for ESS 438). The full
+(3,903 series) the slowest quantities reach a bulk ESS above 400 with R-hat below 1.01, in
+13–15 minutes on 2 cores (``results/benchmark-fit``: 881 s, ESS 557, R-hat 1.006; the model
+before one-increment series were non-centred: 768–804 s, ESS 410, R-hat 1.0071, and with
+1,000 tuning steps 903 s for ESS 438). The full
 download snapshot (830 series, every day): 376 s, ESS 863, R-hat 1.0073
 (``results/benchmark-fit-downloads``).
 """
@@ -20,8 +21,10 @@ study; ``bayesgrowth backtest --draws`` for the download backtests). Twenty days
 the organisation means and spreads, which then mix slowly, about 3 effective draws per 100:
 1,800 draws gave R-hat 1.024 and a bulk ESS of 108; 6,000 after 1,000 tuning steps gave ESS
 588 (197 s) for the DeepSeek fit but 330 and 392 for the two backtest fits, so 8,000. The same
-lengths meet the bar for the fine-tune fit on three months of every series (``bayesgrowth
-backtest --history 3``: R-hat 1.0030, ESS 620; 500 draws gave R-hat 1.080, ESS 20)."""
+lengths meet the bar for the fine-tune fits on the first months of every series (``bayesgrowth
+backtest --history K``, with :data:`SHORT_HISTORY_TARGET_ACCEPT`: K = 1, 2, 3, 6 gave R-hat
+1.0026, 1.0027, 1.0019, 1.0012 and ESS 667, 461, 601, 2,295; K = 3 with 500 draws gave R-hat
+1.080, ESS 20)."""
 
 SHORT_HISTORY_TUNE = 1000
 """Tuning steps per chain that go with :data:`SHORT_HISTORY_DRAWS`."""
