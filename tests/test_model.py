@@ -215,3 +215,26 @@ def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
     partial = fitted.predictive(targets.assign(t_exact=targets["t"] - 0.9), n_samples=300)
     assert partial.mean() < full.mean()
     assert (partial.min(axis=1) >= grown["last_value"].to_numpy()).all()
+
+
+def test_fit_command_saves_its_sampler_settings(tmp_path):
+    """``bayesgrowth fit`` samples with the settings given (kept in the saved fit) and rejects an
+    unknown sampler by name before loading any data."""
+    from csvfiles import default_snapshot
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+    from bayesgrowth.fitting import SamplingError
+
+    root = default_snapshot(tmp_path / "snap")
+    out = tmp_path / "fit.nc"
+    args = ["fit", "--data", str(root), "--draws", "40", "--tune", "40", "--seed", "3"]
+    result = CliRunner().invoke(app, [*args, "--target-accept", "0.95", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "diagnostics:" in result.output and "divergences" in result.output
+    settings = bayesgrowth.load(out).config.sampler
+    assert (settings.draws, settings.tune, settings.seed) == (40, 40, 3)
+    assert settings.target_accept == 0.95
+    bad = CliRunner().invoke(app, [*args, "--sampler", "emcee", "--out", str(out)])
+    assert isinstance(bad.exception, SamplingError)
+    assert "unknown sampler 'emcee'" in str(bad.exception)

@@ -20,23 +20,21 @@ FitPath = Annotated[
 ]
 
 
-def _fit(data, metric, orgs, models, draws, tune, chains, seed, sampler, target_accept):
+def _fit(data, metric, orgs, models, settings: tuple):
+    """Fit with the sampler ``settings`` (the fields of
+    :class:`~bayesgrowth.fitting.SamplerSettings`, in order), printing progress and diagnostics."""
+    from dataclasses import asdict
+
+    from bayesgrowth.fitting import SamplerSettings
     from bayesgrowth.fitting import fit as fit_model
+
+    sampling = asdict(SamplerSettings(*settings))
 
     panel = load_panel(data, metrics=(metric,))
     if orgs or models:
         panel = panel.select(organizations=orgs or None, models=models or None)
     print(f"fitting {panel.metric(metric).n_series:,} {metric} series from {panel.source}")
-    result = fit_model(
-        panel,
-        metric,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        sampler=sampler,
-        target_accept=target_accept,
-    )
+    result = fit_model(panel, metric, **sampling)
     print("diagnostics:")
     for line in result.diagnostics().lines():
         print(f"  {line}")
@@ -67,7 +65,8 @@ def register(app: typer.Typer) -> None:
         ] = defaults.TARGET_ACCEPT,
     ) -> None:
         """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
-        result = _fit(data, metric, org, model, draws, tune, chains, seed, sampler, target_accept)
+        settings = (draws, tune, chains, seed, sampler, target_accept)
+        result = _fit(data, metric, org, model, settings)
         print(f"saved {result.save(out)}")
 
     @app.command("forecast")
@@ -122,9 +121,8 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts, parameters and diagnostics."""
-        result = _fit(
-            data, metric, None, None, draws, tune, 2, seed, "nutpie", defaults.TARGET_ACCEPT
-        )
+        settings = (draws, tune, 2, seed, "nutpie", defaults.TARGET_ACCEPT)
+        result = _fit(data, metric, None, None, settings)
         out.mkdir(parents=True, exist_ok=True)
         result.save(out / f"fit-{metric}.nc")
         write_csv(out / f"forecasts-{metric}.csv", result.forecast(horizon))
