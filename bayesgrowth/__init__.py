@@ -13,15 +13,14 @@ from bayesgrowth.panel import METRICS, LoadReport, Panel
 
 def __getattr__(name: str):
     # fit/load pull in PyMC (seconds to import): resolved on first use, not at `import bayesgrowth`.
-    if name in ("fit", "load", "GrowthFit", "Priors"):
-        from bayesgrowth import fitting, model, result
+    if name == "Priors":
+        from bayesgrowth.priors import Priors
 
-        return {
-            "fit": fitting.fit,
-            "load": result.load,
-            "GrowthFit": result.GrowthFit,
-            "Priors": model.Priors,
-        }[name]
+        return Priors
+    if name in ("fit", "load", "GrowthFit"):
+        from bayesgrowth import fitting, result
+
+        return {"fit": fitting.fit, "load": result.load, "GrowthFit": result.GrowthFit}[name]
     raise AttributeError(f"module 'bayesgrowth' has no attribute {name!r}")
 
 

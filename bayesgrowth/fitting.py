@@ -16,8 +16,9 @@ from bayesgrowth import defaults
 from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
 from bayesgrowth.errors import BayesGrowthError
-from bayesgrowth.model import Priors, build_model
+from bayesgrowth.model import build_model
 from bayesgrowth.panel import Panel
+from bayesgrowth.priors import Priors
 from bayesgrowth.result import GrowthFit
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
@@ -168,7 +169,7 @@ def fit(
     draws, tune, chains, seed, sampler, target_accept
         Sampler settings, see :class:`SamplerSettings`.
     priors
-        Hyperpriors, see :class:`bayesgrowth.model.Priors`.
+        Hyperpriors, see :class:`bayesgrowth.priors.Priors`.
     m
         Curve scale (1 as in the paper).
     progress

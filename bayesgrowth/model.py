@@ -15,7 +15,7 @@ for :math:`\\theta \\in \\{\\log\\lambda, \\mu\\}` (organisation means centred: 
 organisation has dozens to hundreds of series, so the data fix its mean; series non-centred, see
 :func:`build_model`), and one longevity σ shared by every series (for downloads, σ by
 organisation, and organisation means and μ centred only where the series are long enough to fix
-them: :meth:`Priors.for_metric`). The increment
+them: :meth:`~bayesgrowth.priors.Priors.for_metric`). The increment
 over :math:`(t_0, t_1]` is negative binomial with mean
 :math:`m\\,(c(t_1) - c(t_0)) + \\epsilon` and dispersion
 :math:`\\alpha_i = \\exp(a_o + b\\, \\text{size}_i)`: per-organisation over-dispersion with a slope
@@ -73,155 +73,20 @@ never start (a cure fraction) made waiting at zero evidence against ever startin
 bands then excluded any start for 62 of those series, though 22% of them started within nine
 days (90% coverage 82% on them, 84% overall).
 
-Priors (months, m = 1; reasons in :class:`Priors`) are weakly informative on the scale of the data.
+Priors (months, m = 1; reasons in :class:`bayesgrowth.priors.Priors`) are weakly informative on the scale of the data.
 """
 
 from __future__ import annotations
-
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
 from bayesgrowth.design import Design
+from bayesgrowth.priors import Priors
 
 INCREMENT_FLOOR = 1e-4
 """Added to every expected increment so a count far in the curve's tail has finite likelihood."""
-
-CENTRED_DOWNLOAD_SPAN = 42.0
-"""Days of counted history (six weekly blocks) from which a download series' μ, and the means
-of an organisation whose median series has that much, are sampled centred
-(:meth:`Priors.for_metric`)."""
-
-
-@dataclass(frozen=True)
-class Priors:
-    """Hyperprior locations and scales (normal means ``*_loc``, half-normal scales ``*_scale``).
-
-    Defaults, for fine-tunes on the month axis with m = 1:
-
-    * ``log_lam``: global mean N(1, 1). λ = ln(1 + final size); final sizes of 1 to 30,000 give
-      log λ from -0.4 to 2.3, so N(1, 1) covers them without favouring either end.
-    * ``mu``: global mean N(2.5, 1). e^μ is the time of half the log-growth: 1 month to 5 years
-      (μ = 0 … 4) is the plausible range for an adoption wave of fine-tunes.
-    * ``log_sigma``: global mean N(0.5, 0.5). σ between 0.6 and 4.5; σ ≈ 20 (the extreme curve_fit
-      values) would spread growth over e^±40 months, which no series here can support.
-    * organisation spread of the means of log λ and μ HalfNormal(0.5); series spread
-      HalfNormal(1) for both. σ is one value for all fine-tune series (longevity is mostly a
-      property of how the ecosystem adopts, and the data identify little more; see
-      :func:`build_model`); ``sigma_by_organisation`` gives each organisation its own σ around
-      that mean, with the same spread. How they are sampled: an organisation's means are
-      centred when its active series have a median counted history of at least
-      ``centred_org_span`` steps (for fine-tunes 2 months: every organisation in a fit of
-      longer histories; non-centred where the series have one month, ``--history 1``, where
-      centred means gave R-hat 1.63 on the global mean of μ), a series' μ when its own
-      history reaches ``centred_mu_span`` (never for fine-tunes; downloads: see
-      :meth:`for_metric`), and a series' log λ through its log-level when it has at least
-      ``level_min_increments`` increments, else non-centred (:func:`_series_log_lam`; for
-      downloads 1, every series by its level: one weekly block of thousands of downloads
-      pins a level).
-    * dispersion: organisation intercepts of log α around N(0, 1.5), slope on size N(0, 0.5).
-    * onset: cloglog intercept N(-3, 1.5) (a few per cent per step, at the mean log step at risk),
-      log-step slope N(0, 1) (``onset_slope_scale``; 0 drops the slope, as for downloads),
-      frailty variance θ HalfNormal(1) (``onset_frailty_scale``): θ = 1
-      puts the 10% quantile of a series' hazard at 0.15 of the median series',
-      and θ = 0, no heterogeneity, stays in reach.
-    * pause: logit intercept N(-2, 1.5) (a month without fine-tunes right after one with some is
-      unusual but not rare), slope on log(1 + months already at zero) N(0.5, 1): the longer a
-      series has been quiet, the likelier it stays so, without ruling out the opposite; slope on
-      size N(0, 0.5), as for the dispersion.
-    * recent rate: the last ``recent_steps`` steps (3 months) of a series may run at
-      :math:`e^{\\delta}` times its curve, with a series spread HalfNormal(0.5) (a factor of
-      e^±0.5 ≈ 0.6–1.6 is a large but common change of pace); 0 steps switches the term off.
-    """
-
-    log_lam_loc: float = 1.0
-    log_lam_scale: float = 1.0
-    mu_loc: float = 2.5
-    mu_scale: float = 1.0
-    log_sigma_loc: float = 0.5
-    log_sigma_scale: float = 0.5
-    org_spread: float = 0.5
-    series_spread_log_lam: float = 1.0
-    series_spread_mu: float = 1.0
-    disp_loc: float = 0.0
-    disp_scale: float = 1.5
-    onset_loc: float = -3.0
-    onset_scale: float = 1.5
-    pause_loc: float = -2.0
-    pause_scale: float = 1.5
-    pause_slope_loc: float = 0.5
-    sigma_by_organisation: bool = False
-    centred_org_span: float = 2.0
-    recent_steps: float = 3.0
-    recent_scale: float = 0.5
-    onset_frailty_scale: float = 1.0
-    onset_slope_scale: float = 1.0
-    centred_mu_span: float = float("inf")
-    level_min_increments: int = 2
-
-    def to_dict(self) -> dict[str, float]:
-        """The priors as a plain dict (stored in a saved fit)."""
-        return asdict(self)
-
-    @classmethod
-    def for_metric(cls, metric: str) -> Priors:
-        """Default priors for a metric.
-
-        Downloads run on a day axis and reach millions: λ = ln(1 + final size) of 5 to 21
-        (hundreds to a billion downloads) gives log λ around 2.5, and half the log-growth within
-        3 days to a year puts μ (log days) around 3 ± 1.5. Onset of a first download is fast
-        (most models are downloaded within days), so its intercept is centred higher.
-
-        Log λ is a log of a log of the count, so its spreads must be small: with N(2.5, 0.7) and a
-        series spread of HalfNormal(1) the prior predictive put 5% of series above 10^22
-        downloads by day 20. N(2.5, 0.3) with a series spread of HalfNormal(0.3) gives, by day 20,
-        a 5–95% range of 0.3 to 7·10^8 around a median of 300 (the 2025-02-18 snapshot: 0 to
-        1.7·10^6 around 3,500), and a day-29/day-20 ratio of 1.07–11 (observed 1.6–10). σ is
-        centred higher and wider, log σ ~ N(0.8, 0.6) (σ ≈ 0.7–7.4): downloads of many models
-        grow steadily for months, a drawn-out curve that N(0.5, 0.5) pulled in. Download
-        increments are far less over-dispersed than monthly fine-tune counts (fitted α of 3–65 by
-        organisation), so log α is centred at 2 (α ≈ 7). σ varies by organisation: the
-        fine-tune choice of one σ measured worse here (on the 20 → 29-day backtest, 500 + 500
-        draws: median error 0.057 against 0.050, linear trend 0.055).
-
-        How the hierarchy is sampled depends on how much history the series have
-        (:data:`CENTRED_DOWNLOAD_SPAN`, 42 days). With 20 days, as in the backtests and the
-        DeepSeek fit, organisation means and μ are non-centred: 20 days say little about either
-        (organisation means centred: R-hat 1.106 and 4 divergences). A fit of the full snapshot
-        (up to 222 days a series) pins both down for long series, where non-centred
-        parametrisation mixes worst: on 150 series, 300 + 300 draws, min bulk ESS 12 all
-        non-centred, 102 with μ and organisation means centred from 42 days of history.
-
-        The onset hazard has no slope on log step, only the frailty: with both, the two
-        explained the same falling hazard of series at zero (posterior correlation 0.97 on the
-        full snapshot, ESS 60 per 2,000 draws of the onset part alone; frailty alone, ESS above
-        2,000, and the slope's posterior with it straddled 0). The recent-rate term is off: over
-        the last 7-day block it changed nothing on that backtest (median error 0.051, off by 2×
-        14.2% against 13.9% without), and a 20-day series has little past for it to depart from.
-        Checked with :func:`bayesgrowth.plots.plot_prior_predictive`
-        (``results/deepseek/prior.png``).
-        """
-        if metric == "downloads":
-            return cls(
-                log_lam_loc=2.5,
-                log_lam_scale=0.3,
-                series_spread_log_lam=0.3,
-                mu_loc=3.0,
-                mu_scale=1.5,
-                log_sigma_loc=0.8,
-                log_sigma_scale=0.6,
-                disp_loc=2.0,
-                onset_loc=-1.0,
-                sigma_by_organisation=True,
-                centred_org_span=CENTRED_DOWNLOAD_SPAN,
-                centred_mu_span=CENTRED_DOWNLOAD_SPAN,
-                level_min_increments=1,
-                recent_steps=0.0,
-                onset_slope_scale=0.0,
-            )
-        return cls()
 
 
 def negative_binomial_loglik(y: np.ndarray, mean, alpha, logit_pause=None, pausable=None):
@@ -286,7 +151,7 @@ def _organisation_means(
     """Organisation means ``org_<name>`` around a global mean ``g_<name>`` with spread
     ``tau_<name>``, through the free ``u_<name>``: centred for the organisations marked in
     ``centred`` (their data fix the mean), non-centred for the others (see
-    :meth:`Priors.for_metric`)."""
+    :meth:`~bayesgrowth.priors.Priors.for_metric`)."""
     g = pm.Normal(f"g_{name}", *loc)
     tau = pm.HalfNormal(f"tau_{name}", spread)
     return pm.Deterministic(
@@ -329,7 +194,7 @@ def _series_log_lam(
     log_phi_ref
         log Φ(z_r) at each active series' last observation.
     min_increments
-        Fewest increments for the log-level coordinate (:attr:`Priors.level_min_increments`).
+        Fewest increments for the log-level coordinate (:attr:`~bayesgrowth.priors.Priors.level_min_increments`).
 
     Returns
     -------
@@ -370,7 +235,7 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
     design
         Arrays from :func:`bayesgrowth.design.build_design`.
     priors
-        Hyperpriors; :class:`Priors` defaults when ``None``.
+        Hyperpriors; :class:`~bayesgrowth.priors.Priors` defaults when ``None``.
     m
         Curve scale m (1 as in the paper).
 
@@ -578,40 +443,3 @@ def onset_loglik(design: Design, onset_org, onset_slope, frailty):
     gap = (pt.log1p(frailty * h1) - pt.log1p(frailty * h0)) / frailty
     events, at_risk = design.onset_events, design.onset_at_risk
     return (events * pt.log(-pt.expm1(-gap)) - (at_risk - events) * gap).sum()
-
-
-def prior_curves(
-    priors: Priors, t: np.ndarray, n: int = 500, seed: int = 0, m: float = 1.0
-) -> np.ndarray:
-    """Curves c(t) of series drawn from the hierarchical prior, for prior predictive checks.
-
-    Draws global means, organisation means and series values in the order of the model (σ
-    shared, or by organisation where the priors say so), then evaluates the WSB curve.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (n, len(t)).
-    """
-    from bayesgrowth.curves import cumulative
-
-    rng = np.random.default_rng(seed)
-    p = priors
-
-    def draw(loc, scale, series_spread):
-        g = rng.normal(loc, scale, n)
-        org = g + np.abs(rng.normal(0, p.org_spread, n)) * rng.standard_normal(n)
-        return org + np.abs(rng.normal(0, series_spread, n)) * rng.standard_normal(n)
-
-    log_lam = draw(p.log_lam_loc, p.log_lam_scale, p.series_spread_log_lam)
-    mu = draw(p.mu_loc, p.mu_scale, p.series_spread_mu)
-    log_sigma = (
-        draw(p.log_sigma_loc, p.log_sigma_scale, 0.0)
-        if p.sigma_by_organisation
-        else rng.normal(p.log_sigma_loc, p.log_sigma_scale, n)
-    )
-    # The widest prior draws overflow to inf: a legitimate answer for a curve that explodes.
-    with np.errstate(over="ignore"):
-        return cumulative(
-            t[None, :], np.exp(log_lam)[:, None], mu[:, None], np.exp(log_sigma)[:, None], m
-        )

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bayesgrowth.model import Priors, prior_curves
 from bayesgrowth.panel import TIME_UNIT
+from bayesgrowth.priors import Priors, prior_curves
 
 
 def _axes(ax):

@@ -122,7 +122,8 @@ def test_one_increment_series_are_sampled_by_a_standard_offset():
     import pytensor
 
     from bayesgrowth.design import build_design
-    from bayesgrowth.model import Priors, build_model
+    from bayesgrowth.model import build_model
+    from bayesgrowth.priors import Priors
 
     months = np.r_[1, 1, [6] * 6]
     panel, _ = synthetic_panel(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bayesgrowth.model import Priors, prior_curves
+from bayesgrowth.priors import Priors, prior_curves
 
 
 @pytest.mark.parametrize("metric", ["finetunes", "downloads"])
