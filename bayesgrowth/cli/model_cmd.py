@@ -20,21 +20,18 @@ FitPath = Annotated[
 ]
 
 
-def _fit(data, metric, orgs, models, settings: tuple):
-    """Fit with the sampler ``settings`` (the fields of
-    :class:`~bayesgrowth.fitting.SamplerSettings`, in order), printing progress and diagnostics."""
+def _fit(data, metric, orgs, models, settings):
+    """Fit with the sampler ``settings`` (a :class:`~bayesgrowth.fitting.SamplerSettings`),
+    printing progress and diagnostics."""
     from dataclasses import asdict
 
-    from bayesgrowth.fitting import SamplerSettings
     from bayesgrowth.fitting import fit as fit_model
-
-    sampling = asdict(SamplerSettings(*settings))
 
     panel = load_panel(data, metrics=(metric,))
     if orgs or models:
         panel = panel.select(organizations=orgs or None, models=models or None)
     print(f"fitting {panel.metric(metric).n_series:,} {metric} series from {panel.source}")
-    result = fit_model(panel, metric, **sampling)
+    result = fit_model(panel, metric, **asdict(settings))
     print("diagnostics:")
     for line in result.diagnostics().lines():
         print(f"  {line}")
@@ -65,7 +62,10 @@ def register(app: typer.Typer) -> None:
         ] = defaults.TARGET_ACCEPT,
     ) -> None:
         """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
-        settings = (draws, tune, chains, seed, sampler, target_accept)
+        from bayesgrowth.fitting import SamplerSettings
+
+        # Built (and so checked) before any data are read.
+        settings = SamplerSettings(draws, tune, chains, seed, sampler, target_accept)
         result = _fit(data, metric, org, model, settings)
         print(f"saved {result.save(out)}")
 
@@ -121,8 +121,9 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts, parameters and diagnostics."""
-        settings = (draws, tune, 2, seed, "nutpie", defaults.TARGET_ACCEPT)
-        result = _fit(data, metric, None, None, settings)
+        from bayesgrowth.fitting import SamplerSettings
+
+        result = _fit(data, metric, None, None, SamplerSettings(draws=draws, tune=tune, seed=seed))
         out.mkdir(parents=True, exist_ok=True)
         result.save(out / f"fit-{metric}.nc")
         write_csv(out / f"forecasts-{metric}.csv", result.forecast(horizon))
