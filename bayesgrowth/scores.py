@@ -48,6 +48,11 @@ SCORE_COLUMNS = (
     "crps",
 )
 
+ERROR_COLUMNS = ("median_abs_log10_error", "mean_abs_log10_error", "crps")
+"""Scores on the log10(1 + count) scale; the others but ``n`` are shares of series."""
+
+SHARE_COLUMNS = tuple(c for c in SCORE_COLUMNS if c not in ("n", *ERROR_COLUMNS))
+
 
 def log1p10(x: np.ndarray | pd.Series) -> np.ndarray:
     """``log10(1 + x)``, the scale of every score."""

@@ -26,6 +26,7 @@ from bayesgrowth.cli.options import DataOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
+from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
 from bayesgrowth.store import write_text
 
 HISTORY_TARGET = 12
@@ -74,17 +75,9 @@ def choose_split(
 def format_metrics(metrics: pd.DataFrame) -> str:
     """The metrics table for the terminal; a method without an interval says so."""
     shown = metrics.copy()
-    for column in ["median_abs_log10_error", "mean_abs_log10_error", "crps"]:
+    for column in ERROR_COLUMNS:
         shown[column] = shown[column].map("{:.3f}".format)
-    for column in [
-        "share_off_2x",
-        "coverage_50",
-        "coverage_90",
-        "pit_coverage_50",
-        "pit_coverage_90",
-        "expected_coverage_50",
-        "expected_coverage_90",
-    ]:
+    for column in SHARE_COLUMNS:
         shown[column] = shown[column].map(lambda v: "no interval" if pd.isna(v) else f"{v:.1%}")
     return shown.to_string(index=False)
 
