@@ -105,6 +105,12 @@ class GrowthFit:
         pick = np.linspace(0, total - 1, min(n_samples, total)).round().astype(int)
         return stacked[..., pick]
 
+    def _optional_draws(
+        self, name: str, n_samples: int, absent: np.ndarray | float
+    ) -> np.ndarray | float:
+        """:meth:`_draws` of ``name``, or ``absent`` where this metric's model has no such term."""
+        return self._draws(name, n_samples) if name in self.idata["posterior"] else absent
+
     def _curve(self, n_samples: int) -> fc.CurveDraws:
         d = self.design
         org = d.series_org[d.active]
@@ -117,10 +123,8 @@ class GrowthFit:
             mu=self._draws("mu", n_samples),
             log_sigma=self._draws("log_sigma", n_samples),
             alpha=alpha,
-            recent=self._draws("recent", n_samples) if "recent" in self.idata["posterior"] else 0.0,
-            pace_spread=(
-                self._draws("s_recent", n_samples) if "s_recent" in self.idata["posterior"] else 0.0
-            ),
+            recent=self._optional_draws("recent", n_samples, 0.0),
+            pace_spread=self._optional_draws("s_recent", n_samples, 0.0),
             pace_window=max(int(self.config.priors.recent_steps), 1),
         )
 
@@ -219,9 +223,9 @@ class GrowthFit:
         """Onset hazard draws for series of organisations ``org``."""
         return fc.OnsetDraws(
             self._draws("onset_org", n_samples)[org],
-            self._draws("onset_slope", n_samples)
-            if "onset_slope" in self.idata["posterior"]
-            else np.zeros(min(n_samples, self._n_draws())),
+            self._optional_draws(
+                "onset_slope", n_samples, np.zeros(min(n_samples, self._n_draws()))
+            ),
             self._draws("onset_frailty", n_samples),
             self.design.onset_centre,
         )
