@@ -38,8 +38,11 @@ class Priors:
       ``centred_org_span`` steps (for fine-tunes 2 months: every organisation in a fit of
       longer histories; non-centred where the series have one month, ``--history 1``, where
       centred means gave R-hat 1.63 on the global mean of μ), a series' μ when its own
-      history reaches ``centred_mu_span`` (never for fine-tunes; downloads: see
-      :meth:`for_metric`), and a series' log λ through its log-level when it has at least
+      history reaches ``centred_mu_span`` steps and it has grown by at least
+      ``centred_mu_count`` since it was first counted (for fine-tunes 12 months and 100
+      fine-tunes: such a series' data pin its μ, and sampled as an offset from its organisation
+      mean it tied that mean to itself, so the mean of an organisation of few large series,
+      OpenAI's, mixed slowest of all; downloads: see :meth:`for_metric`), and a series' log λ through its log-level when it has at least
       ``level_min_increments`` increments, else non-centred (:func:`bayesgrowth.model._series_log_lam`; for
       downloads 1, every series by its level: one weekly block of thousands of downloads
       pins a level).
@@ -80,7 +83,8 @@ class Priors:
     recent_scale: float = 0.5
     onset_frailty_scale: float = 1.0
     onset_slope_scale: float = 1.0
-    centred_mu_span: float = float("inf")
+    centred_mu_span: float = 12.0
+    centred_mu_count: float = 100.0
     level_min_increments: int = 2
 
     def to_dict(self) -> dict[str, float]:
@@ -139,6 +143,7 @@ class Priors:
                 sigma_by_organisation=True,
                 centred_org_span=CENTRED_DOWNLOAD_SPAN,
                 centred_mu_span=CENTRED_DOWNLOAD_SPAN,
+                centred_mu_count=0.0,
                 level_min_increments=1,
                 recent_steps=0.0,
                 onset_slope_scale=0.0,

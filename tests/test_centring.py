@@ -24,3 +24,48 @@ def test_partly_centred_normal_has_the_stated_prior_for_either_choice():
     # the free variable is the value itself where centred, a standard offset where not
     np.testing.assert_allclose(raw_draw[:, 1], x_draw[:, 1])
     np.testing.assert_allclose(raw_draw[:, 0], z[:, 0])
+
+
+def test_long_large_fine_tune_series_have_their_mu_centred():
+    """μ is the free variable itself for series counted ≥ 12 months that grew by ≥ 100
+    (their data pin it), a standard offset from the organisation mean for the others."""
+    import pytensor
+
+    from bayesgrowth.design import build_design
+    from bayesgrowth.model import build_model
+    from bayesgrowth.priors import Priors
+    from bayesgrowth.synthetic import synthetic_panel
+
+    panel, _ = synthetic_panel(
+        n_orgs=2,
+        series_per_org=4,
+        months=np.tile([6, 13, 24, 24], 2),
+        org_log_lam=2.2,
+        org_mu=1.5,
+        seed=3,
+    )
+    design = build_design(panel, "finetunes")
+    a = design.active
+    span = design.last_t_exact[a] - design.base_t[a]
+    growth = design.last_value[a] - design.base_value[a]
+    centred = (span >= 12) & (growth >= 100)
+    # both rules bite: a short series that grew by 100+, a long one that did not
+    assert centred.any() and ((span < 12) & (growth >= 100)).any()
+    assert ((span >= 12) & (growth < 100)).any()
+
+    def mu_at(priors: Priors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        model = build_model(design, priors)
+        point = model.initial_point()
+        point["z_mu"] = np.linspace(-1.0, 1.0, len(a))
+        point["s_mu_log__"] = np.log(0.4)
+        outputs = model.replace_rvs_by_values([model["mu"], model["org_mu"]])
+        evaluate = pytensor.function(model.value_vars, outputs, on_unused_input="ignore")
+        mu, org = evaluate(**{v.name: point[v.name] for v in model.value_vars})
+        return mu, org[design.series_org[a]] + 0.4 * point["z_mu"], point["z_mu"]
+
+    mu, offset, free = mu_at(Priors())
+    np.testing.assert_allclose(mu[centred], free[centred])
+    np.testing.assert_allclose(mu[~centred], offset[~centred])
+    mu, offset, _ = mu_at(Priors(centred_mu_count=float("inf")))
+    np.testing.assert_allclose(mu, offset)
+    assert Priors.for_metric("downloads").centred_mu_count == 0.0
