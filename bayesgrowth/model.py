@@ -349,14 +349,17 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         )
         pm.Deterministic("log_sigma", log_sigma, dims="active_model")
 
-        # λΦ(z_t), in log space for accuracy, once per distinct (series, time) node and then
-        # differenced: consecutive increments share end points, which halves the costly normal
-        # log-CDF calls.
+        # λΦ(z_t), once per distinct (series, time) node and then differenced: consecutive
+        # increments share end points, which halves the costly normal CDF calls. Φ through one
+        # erfc: the log-CDF (an erfcx, an erfc and logs on both branches of a switch, with their
+        # gradients) is needed only where it is subtracted, at t_r; here it took a third of each
+        # gradient (6.0 against 4.0-4.8 ms on the full snapshot). Where Φ underflows (z < -37)
+        # exp(log λ + log Φ) did too.
         node_series, node_t, start, end = _nodes(k, t0, t1)
         growing = node_t > 0
         ns = node_series[growing]
         z = (np.log(node_t[growing]) - mu[ns]) / sigma[ns]
-        g = pt.exp(log_lam[ns] + pm.logcdf(pm.Normal.dist(0.0, 1.0), z))
+        g = pt.exp(log_lam[ns]) * (0.5 * pt.erfc(-z / np.sqrt(2.0)))
         a = pt.zeros(len(node_t))
         a = pt.set_subtensor(a[np.flatnonzero(growing)], g)
         a0, a1 = a[start], a[end]
