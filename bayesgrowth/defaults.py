@@ -2,11 +2,12 @@
 
 1,800 kept draws per chain after 700 tuning steps, 2 chains: on the full fine-tune snapshot
 (3,903 series) the slowest quantities reach a bulk ESS above 400 with R-hat below 1.01, in
-13–15 minutes on 2 cores (``results/benchmark-fit``: 881 s, ESS 557, R-hat 1.006; the model
-before one-increment series were non-centred: 768–804 s, ESS 410, R-hat 1.0071, and with
-1,000 tuning steps 903 s for ESS 438). The full
+12 minutes on 2 cores (``results/benchmark-fit``: 709 s, ESS 724, R-hat 1.0071). Fewer
+draws were measured and fall short: 1,400 gave ESS 576 but R-hat 1.0096 (the largest of some
+11,000 R-hats, on a well-mixed quantity: noise that more draws shrink), and 1,600 with the
+seventh round's model ESS 327 (``results/model-experiments.md``, eighth round). The full
 download snapshot (830 series, every day): 376 s, ESS 863, R-hat 1.0073
-(``results/benchmark-fit-downloads``).
+(``results/benchmark-fit-downloads``, before the eighth round's cheaper Φ).
 """
 
 DRAWS = 1800
