@@ -353,8 +353,9 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         # increments share end points, which halves the costly normal CDF calls. Φ through one
         # erfc: the log-CDF (an erfcx, an erfc and logs on both branches of a switch, with their
         # gradients) is needed only where it is subtracted, at t_r; here it took a third of each
-        # gradient (6.0 against 4.0-4.8 ms on the full snapshot). Where Φ underflows (z < -37)
-        # exp(log λ + log Φ) did too.
+        # gradient (6.0 against 4.0-4.8 ms on the full snapshot). The product differs from
+        # exp(log λ + log Φ) only where Φ(z_r) < 1e-308 (z_r < -37.5: μ 37σ past the series'
+        # last time), where e^{log λ} overflows and the sampler counts a divergence.
         node_series, node_t, start, end = _nodes(k, t0, t1)
         growing = node_t > 0
         ns = node_series[growing]

@@ -42,10 +42,10 @@ class Priors:
       ``centred_mu_count`` since it was first counted (for fine-tunes 12 months and 100
       fine-tunes: such a series' data pin its μ, and sampled as an offset from its organisation
       mean it tied that mean to itself, so the mean of an organisation of few large series,
-      OpenAI's, mixed slowest of all; downloads: see :meth:`for_metric`), and a series' log λ through its log-level when it has at least
-      ``level_min_increments`` increments, else non-centred (:func:`bayesgrowth.model._series_log_lam`; for
-      downloads 1, every series by its level: one weekly block of thousands of downloads
-      pins a level).
+      OpenAI's, mixed slowest of all; downloads: see :meth:`for_metric`), and a series' log λ
+      through its log-level when it has at least ``level_min_increments`` increments, else
+      non-centred (:func:`bayesgrowth.model._series_log_lam`; for downloads 1, every series by
+      its level: one weekly block of thousands of downloads pins a level).
     * dispersion: organisation intercepts of log α around N(0, 1.5), slope on size N(0, 0.5).
     * onset: cloglog intercept N(-3, 1.5) (a few per cent per step, at the mean log step at risk),
       log-step slope N(0, 1) (``onset_slope_scale``; 0 drops the slope, as for downloads),
