@@ -29,7 +29,7 @@ def test_partly_centred_normal_has_the_stated_prior_for_either_choice():
 def test_long_large_fine_tune_series_have_their_mu_centred():
     """μ is the free variable itself for series counted ≥ 12 months that grew by ≥ 100
     (their data pin it), a standard offset from the organisation mean for the others."""
-    import pytensor
+    from modelpoints import evaluate_at
 
     from bayesgrowth.design import build_design
     from bayesgrowth.model import build_model
@@ -58,9 +58,7 @@ def test_long_large_fine_tune_series_have_their_mu_centred():
         point = model.initial_point()
         point["z_mu"] = np.linspace(-1.0, 1.0, len(a))
         point["s_mu_log__"] = np.log(0.4)
-        outputs = model.replace_rvs_by_values([model["mu"], model["org_mu"]])
-        evaluate = pytensor.function(model.value_vars, outputs, on_unused_input="ignore")
-        mu, org = evaluate(**{v.name: point[v.name] for v in model.value_vars})
+        mu, org = evaluate_at(model, point, ["mu", "org_mu"])
         return mu, org[design.series_org[a]] + 0.4 * point["z_mu"], point["z_mu"]
 
     mu, offset, free = mu_at(Priors())

@@ -119,7 +119,7 @@ def test_short_series_gets_a_forecast():
 def test_one_increment_series_are_sampled_by_a_standard_offset():
     """A series with one increment gets log λ = organisation mean + s·z (non-centred); longer
     series keep the log-level coordinate, and downloads' priors keep it for every series."""
-    import pytensor
+    from modelpoints import evaluate_at
 
     from bayesgrowth.design import build_design
     from bayesgrowth.model import build_model
@@ -138,9 +138,7 @@ def test_one_increment_series_are_sampled_by_a_standard_offset():
     assert point["log_level"].shape == (len(design.active) - 2,)
     point["z_log_lam"] = np.array([1.5, -0.5])
     point["s_log_lam_log__"] = np.log(0.4)
-    outputs = model.replace_rvs_by_values([model["log_lam"], model["org_log_lam"]])
-    evaluate = pytensor.function(model.value_vars, outputs, on_unused_input="ignore")
-    log_lam, org = evaluate(**{v.name: point[v.name] for v in model.value_vars})
+    log_lam, org = evaluate_at(model, point, ["log_lam", "org_log_lam"])
     one = np.flatnonzero(n_inc == 1)
     expected = org[design.series_org[design.active][one]] + 0.4 * np.array([1.5, -0.5])
     np.testing.assert_allclose(log_lam[one], expected)
