@@ -185,7 +185,14 @@ def fit(
         metric=metric,
         m=m,
         priors=priors or Priors.for_metric(metric),
-        sampler=SamplerSettings(draws, tune, chains, seed, sampler, target_accept),
+        sampler=SamplerSettings(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=target_accept,
+        ),
     )
     design = build_design(panel, metric)
     model = build_model(design, config.priors, config.m)

@@ -65,7 +65,14 @@ def register(app: typer.Typer) -> None:
         from bayesgrowth.fitting import SamplerSettings
 
         # Built (and so checked) before any data are read.
-        settings = SamplerSettings(draws, tune, chains, seed, sampler, target_accept)
+        settings = SamplerSettings(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=target_accept,
+        )
         result = _fit(data, metric, org, model, settings)
         print(f"saved {result.save(out)}")
 
