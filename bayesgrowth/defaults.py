@@ -18,25 +18,50 @@ TARGET_ACCEPT = 0.9
 
 SHORT_HISTORY_DRAWS = 8000
 """Kept draws per chain for fits on the first 20 days of every download series (the DeepSeek
-study; ``bayesgrowth backtest --draws`` for the download backtests). Twenty days say little about
-the organisation means and spreads, which then mix slowly, about 3 effective draws per 100:
-1,800 draws gave R-hat 1.024 and a bulk ESS of 108; 6,000 after 1,000 tuning steps gave ESS
-588 (197 s) for the DeepSeek fit but 330 and 392 for the two backtest fits, so 8,000. The same
-lengths meet the bar for the fine-tune fits on the first months of every series (``bayesgrowth
-backtest --history K``, with :data:`SHORT_HISTORY_TARGET_ACCEPT`: K = 1, 2, 3, 6 gave R-hat
-1.0026, 1.0027, 1.0019, 1.0012 and ESS 667, 461, 601, 2,295; K = 3 with 500 draws gave R-hat
-1.080, ESS 20)."""
+study; ``bayesgrowth backtest --first-days``). Twenty days say little about the organisation
+means and spreads, which then mix slowly, about 3 effective draws per 100: 1,800 draws gave
+R-hat 1.024 and a bulk ESS of 108; 6,000 after 1,000 tuning steps gave ESS 588 (197 s) for the
+DeepSeek fit but 330 and 392 for the two backtest fits, so 8,000."""
 
 SHORT_HISTORY_TUNE = 1000
-"""Tuning steps per chain that go with :data:`SHORT_HISTORY_DRAWS`."""
+"""Tuning steps per chain that go with :data:`SHORT_HISTORY_DRAWS` and :func:`history_sampling`."""
 
-SHORT_HISTORY_TARGET_ACCEPT = 0.97
-"""NUTS target acceptance for fine-tune fits on the first months of every series (``bayesgrowth
-backtest --history``). From one month (``--history 1``) the curve's level is all a series
-shows, the hierarchy is left mostly to its priors, and its funnels are tight: at 0.9, 14 to 33
-divergences per fit; at 0.97, none (2 × 8,000 draws, R-hat 1.003, bulk ESS 667, 69 s), but 5
-on the floating-point path of the eighth round's Φ (the same model), and at 0.99 none with
-R-hat 1.0096: the one-month fit sits at the edge of the bar (``results/backtest-history1``)."""
+
+def history_sampling(months: int) -> tuple[int, int, float]:
+    """Kept draws, tuning steps per chain and NUTS target acceptance of a fine-tune fit on the
+    first ``months`` months of every series (``bayesgrowth backtest --history K``).
+
+    The fewer the months, the less the data say about the organisation means and the shared σ,
+    and the more slowly they mix (``results/model-experiments.md``, ninth round; 2 chains,
+    1,000 tuning steps):
+
+    - K = 1: one increment per series, the curve's level is all a series shows, and the
+      hierarchy's funnels are tight. At target acceptance 0.9, 14 to 33 divergences per fit;
+      at 0.97 none or 5 depending on the floating-point path (8,000 draws); at 0.99 none,
+      with 8,000 draws R-hat 1.0096, with 16,000 R-hat 1.0016 and bulk ESS 1,068 (159 s).
+    - K = 2, 3: at 0.97 and 8,000 draws bulk ESS 348–461 (K = 2) and 601 (K = 3), a thin
+      margin over 400; at K = 2 14,000 draws gave ESS 681, R-hat 1.0018 (200 s).
+    - K = 6: 8,000 draws gave ESS 2,295, so 4,000 are plenty.
+
+    So 14,000 draws for K <= 3 (target acceptance 0.99 at K = 1, else 0.97), 4,000 for
+    K >= 6, and :data:`SHORT_HISTORY_DRAWS` for K = 4, 5 (not measured).
+
+    Parameters
+    ----------
+    months
+        Months K of every series kept, K >= 1.
+
+    Returns
+    -------
+    tuple
+        ``(draws, tune, target_accept)``.
+    """
+    if months <= 3:
+        return 14000, SHORT_HISTORY_TUNE, 0.99 if months == 1 else 0.97
+    if months < 6:
+        return SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE, 0.97
+    return 4000, SHORT_HISTORY_TUNE, 0.97
+
 
 AS_OF_DRAWS = 4000
 AS_OF_TUNE = 700

@@ -45,8 +45,8 @@ class SamplerSettings:
         NUTS target acceptance; raised from 0.8 because the curve part has tight regions. At 0.8
         the full fine-tune fit ran in 526 s instead of 903 s but reached only ESS 251 and R-hat
         1.016: about the same effective draws per second (results/model-experiments.md).
-        Fits on the first months of fine-tune series use 0.97
-        (:data:`~bayesgrowth.defaults.SHORT_HISTORY_TARGET_ACCEPT`).
+        Fits on the first months of fine-tune series use 0.97, or 0.99 on one month
+        (:func:`~bayesgrowth.defaults.history_sampling`).
     """
 
     draws: int = defaults.DRAWS

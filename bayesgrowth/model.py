@@ -183,7 +183,8 @@ def _series_log_lam(
     of log λ (2,374 divergences, R-hat 1.71 on it, in 2 × 8,000 draws). Their log λ is sampled
     non-centred instead, log λ = organisation mean + s·``z_log_lam``, like their μ (0
     divergences, R-hat 1.003, with the organisation means non-centred too and a target
-    acceptance of 0.97: :data:`bayesgrowth.defaults.SHORT_HISTORY_TARGET_ACCEPT`).
+    acceptance of 0.97; 0.99 on the eighth round's floating-point path:
+    :func:`bayesgrowth.defaults.history_sampling`).
 
     Parameters
     ----------

@@ -94,7 +94,7 @@ def write_result(result: BacktestResult, out: Path) -> None:
 
 
 def protocol_sampling(
-    *, metric: str, as_of: str | None, holdout: int | None
+    *, metric: str, as_of: str | None, holdout: int | None, history: int | None = None
 ) -> tuple[int, int, float]:
     """Kept draws, tuning steps per chain and target acceptance of a bayes refit when
     ``--draws``/``--tune``/``--target-accept`` are not given: the settings that met the
@@ -104,27 +104,24 @@ def protocol_sampling(
     ----------
     metric
         ``finetunes`` or ``downloads``.
-    as_of, holdout
-        The ``--as-of`` and ``--holdout`` options (``None`` when not chosen); with neither, the
-        protocol keeps the first steps of every series (``--history``, ``--first-days``).
+    as_of, holdout, history
+        The ``--as-of``, ``--holdout`` and ``--history`` options (``None`` when not chosen);
+        with none of them, the protocol keeps the first days of every series (``--first-days``).
 
     Returns
     -------
     tuple
         ``(draws, tune, target_accept)``: :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for
-        fine-tunes as of a date (measured on 2024-08-18), the long chains of
-        :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for short histories (for fine-tunes
-        with the higher :data:`~bayesgrowth.defaults.SHORT_HISTORY_TARGET_ACCEPT`), and
-        otherwise a full fit's (``--holdout``, downloads as of a date: histories close to the
-        full snapshot, whose fits meet the bar with them).
+        fine-tunes as of a date (measured on 2024-08-18), those of
+        :func:`~bayesgrowth.defaults.history_sampling` for the first K months of fine-tune
+        series, the long chains of :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for the
+        first days of download series, and otherwise a full fit's (``--holdout``, downloads as
+        of a date: histories close to the full snapshot, whose fits meet the bar with them).
     """
+    if history is not None and metric == "finetunes":
+        return defaults.history_sampling(history)
     if as_of is None and holdout is None:
-        accept = (
-            defaults.SHORT_HISTORY_TARGET_ACCEPT
-            if metric == "finetunes"
-            else defaults.TARGET_ACCEPT
-        )
-        return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE, accept
+        return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE, defaults.TARGET_ACCEPT
     if as_of is not None and metric == "finetunes":
         return defaults.AS_OF_DRAWS, defaults.AS_OF_TUNE, defaults.TARGET_ACCEPT
     return defaults.DRAWS, defaults.TUNE, defaults.TARGET_ACCEPT
@@ -196,7 +193,8 @@ def backtest(
         typer.Option(
             "--draws",
             help="Kept draws per chain of the bayes fit (default by protocol: 4,000 for "
-            "fine-tunes with --as-of, 8,000 with --history or --first-days, else 1,800).",
+            "fine-tunes with --as-of, 14,000 with --history 1-3, 4,000 with --history 6 "
+            "or more, 8,000 with --first-days, else 1,800).",
         ),
     ] = None,
     tune: Annotated[
@@ -211,8 +209,8 @@ def backtest(
         float | None,
         typer.Option(
             "--target-accept",
-            help="NUTS target acceptance of the bayes fit (default 0.9, or 0.97 for "
-            "fine-tunes with --history).",
+            help="NUTS target acceptance of the bayes fit (default 0.9, or for "
+            "fine-tunes with --history 0.99 at K = 1 and 0.97 otherwise).",
         ),
     ] = None,
     anchors: Annotated[
@@ -225,7 +223,7 @@ def backtest(
     reference = read_anchors(anchors) if anchors is not None else None
     metric = metric or ("downloads" if first_days is not None else "finetunes")
     default_draws, default_tune, default_accept = protocol_sampling(
-        metric=metric, as_of=as_of, holdout=holdout
+        metric=metric, as_of=as_of, holdout=holdout, history=history
     )
     methods = [
         with_sampling(
