@@ -38,13 +38,14 @@ def history_sampling(months: int) -> tuple[int, int, float]:
     - K = 1: one increment per series, the curve's level is all a series shows, and the
       hierarchy's funnels are tight. At target acceptance 0.9, 14 to 33 divergences per fit;
       at 0.97 none or 5 depending on the floating-point path (8,000 draws); at 0.99 none,
-      with 8,000 draws R-hat 1.0096, with 16,000 R-hat 1.0016 and bulk ESS 1,068 (159 s).
+      with 8,000 draws R-hat 1.0096, with 14,000 R-hat 1.0030 and bulk ESS 817 (149 s).
     - K = 2, 3: at 0.97 and 8,000 draws bulk ESS 348–461 (K = 2) and 601 (K = 3), a thin
-      margin over 400; at K = 2 14,000 draws gave ESS 681, R-hat 1.0018 (200 s).
-    - K = 6: 8,000 draws gave ESS 2,295, so 4,000 are plenty.
+      margin over 400; with 14,000 ESS 681 (200 s) and 1,319 (285 s).
+    - K = 6: 8,000 draws gave ESS 2,295 (447 s), 4,000 gave 1,160 (244 s).
 
     So 14,000 draws for K <= 3 (target acceptance 0.99 at K = 1, else 0.97), 4,000 for
-    K >= 6, and :data:`SHORT_HISTORY_DRAWS` for K = 4, 5 (not measured).
+    K >= 6, and :data:`SHORT_HISTORY_DRAWS` for K = 4, 5 (not measured). The records:
+    ``results/backtest-history1``, ``-history2``, ``-history3``, ``-history6``.
 
     Parameters
     ----------
