@@ -6,8 +6,8 @@
 draws were measured and fall short: 1,400 gave ESS 576 but R-hat 1.0096 (the largest of some
 11,000 R-hats, on a well-mixed quantity: noise that more draws shrink), and 1,600 with the
 seventh round's model ESS 327 (``results/model-experiments.md``, eighth round). The full
-download snapshot (830 series, every day): 376 s, ESS 863, R-hat 1.0073
-(``results/benchmark-fit-downloads``, before the eighth round's cheaper Φ).
+download snapshot (830 series, every day): 352 s, ESS 753, R-hat 1.0077
+(``results/benchmark-fit-downloads``).
 """
 
 DRAWS = 1800
