@@ -16,12 +16,14 @@ TUNE = 700
 TARGET_ACCEPT = 0.9
 """NUTS target acceptance of a fit (see :class:`bayesgrowth.fitting.SamplerSettings`)."""
 
-SHORT_HISTORY_DRAWS = 8000
+SHORT_HISTORY_DRAWS = 12000
 """Kept draws per chain for fits on the first 20 days of every download series (the DeepSeek
 study; ``bayesgrowth backtest --first-days``). Twenty days say little about the organisation
 means and spreads, which then mix slowly, about 3 effective draws per 100: 1,800 draws gave
 R-hat 1.024 and a bulk ESS of 108; 6,000 after 1,000 tuning steps gave ESS 588 (197 s) for the
-DeepSeek fit but 330 and 392 for the two backtest fits, so 8,000."""
+DeepSeek fit but 330 and 392 for the two backtest fits; 8,000 gave 491 and 581 for the backtest
+fits, but on the eighth round's floating-point path 457 and 429 (``results/model-experiments.md``,
+ninth round), a margin too thin, so 12,000."""
 
 SHORT_HISTORY_TUNE = 1000
 """Tuning steps per chain that go with :data:`SHORT_HISTORY_DRAWS` and :func:`history_sampling`."""
@@ -44,7 +46,7 @@ def history_sampling(months: int) -> tuple[int, int, float]:
     - K = 6: 8,000 draws gave ESS 2,295 (447 s), 4,000 gave 1,160 (244 s).
 
     So 14,000 draws for K <= 3 (target acceptance 0.99 at K = 1, else 0.97), 4,000 for
-    K >= 6, and :data:`SHORT_HISTORY_DRAWS` for K = 4, 5 (not measured). The records:
+    K >= 6, and 8,000 in between (K = 4, 5; not measured). The records:
     ``results/backtest-history1``, ``-history2``, ``-history3``, ``-history6``.
 
     Parameters
@@ -60,7 +62,7 @@ def history_sampling(months: int) -> tuple[int, int, float]:
     if months <= 3:
         return 14000, SHORT_HISTORY_TUNE, 0.99 if months == 1 else 0.97
     if months < 6:
-        return SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE, 0.97
+        return 8000, SHORT_HISTORY_TUNE, 0.97
     return 4000, SHORT_HISTORY_TUNE, 0.97
 
 

@@ -252,7 +252,7 @@ def test_the_refit_gets_the_sampler_lengths_measured_for_its_protocol():
         9: (4000, 1000, 0.97),
     }
     # --first-days (downloads)
-    assert protocol_sampling(metric="downloads", as_of=None, holdout=None) == (8000, 1000, 0.9)
+    assert protocol_sampling(metric="downloads", as_of=None, holdout=None) == (12000, 1000, 0.9)
 
 
 @pytest.mark.skipif(

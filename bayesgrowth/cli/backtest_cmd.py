@@ -193,8 +193,8 @@ def backtest(
         typer.Option(
             "--draws",
             help="Kept draws per chain of the bayes fit (default by protocol: 4,000 for "
-            "fine-tunes with --as-of, 14,000 with --history 1-3, 8,000 with --history 4-5 "
-            "or --first-days, 4,000 with --history 6 or more, else 1,800).",
+            "fine-tunes with --as-of, 14,000 with --history 1-3, 8,000 with --history 4-5, "
+            "4,000 with --history 6 or more, 12,000 with --first-days, else 1,800).",
         ),
     ] = None,
     tune: Annotated[
