@@ -54,11 +54,19 @@ DEFAULT_MIN_HISTORY = 6
 for any curve, and gives the issue's reference set of 596 fine-tune series nonzero on 2024-08-18."""
 
 SUBSETS = {
-    "all": lambda origin: np.ones(len(origin), dtype=bool),
-    "nonzero_at_origin": lambda origin: origin > 0,
-    "ten_plus_at_origin": lambda origin: origin >= 10,
+    "all": lambda rows: np.ones(len(rows), dtype=bool),
+    "nonzero_at_origin": lambda rows: rows["origin_value"] > 0,
+    "ten_plus_at_origin": lambda rows: rows["origin_value"] >= 10,
+    f"nonzero_under_{DEFAULT_MIN_HISTORY}_steps": lambda rows: (
+        (rows["origin_value"] > 0) & (rows["origin_t"] < DEFAULT_MIN_HISTORY)
+    ),
+    f"zero_under_{DEFAULT_MIN_HISTORY}_steps": lambda rows: (
+        (rows["origin_value"] == 0) & (rows["origin_t"] < DEFAULT_MIN_HISTORY)
+    ),
 }
-"""Subsets of targets, by the last count in the history (the forecast origin)."""
+"""Subsets of targets, by the last count in the history (the forecast origin) and, for series
+younger than the default ``--min-history`` (kept with ``--min-history 1``), by the steps elapsed
+at the origin. A subset without targets is not reported."""
 
 
 @dataclass(frozen=True)
@@ -217,11 +225,15 @@ def run_backtest(split: Split, forecasters: Sequence[Forecaster], seed: int = 0)
         _check(method.name, forecast, targets)
         table = forecast.table
         quantiles = table[list(QUANTILE_COLUMNS)].to_numpy() if forecast.has_interval else None
-        scores = score_rows(targets["y"], table["point"], quantiles, forecast.samples)
+        scores = score_rows(
+            targets["y"], table["point"], quantiles, forecast.samples, targets["origin_value"]
+        )
         rows = pd.concat([targets, table.drop(columns=["model", "t"]), scores], axis=1)
         frames.append(rows.assign(method=method.name))
         for subset, keep in SUBSETS.items():
-            chosen = rows[keep(rows["origin_value"].to_numpy())]
+            chosen = rows[keep(rows)]
+            if chosen.empty:
+                continue
             metrics.append(
                 summarise(chosen)
                 .rename(None)

@@ -24,6 +24,13 @@ the share of that range inside [0.25, 0.75] (or [0.05, 0.95]). For a calibrated 
 mean is the nominal level, atoms or not. Beside the closed-interval coverage the scores give
 its **expected coverage**: the forecast's own probability of its closed interval (the share of
 its samples inside it), which is what a calibrated forecast's closed interval covers on average.
+
+Growth at all
+-------------
+``share_grew`` is the share of series whose count rose past the origin, ``expected_share_grew``
+the forecasts' mean probability of that (the share of samples above the origin). Among series at
+zero they are the observed and forecast share that got a first count (onset); among the others
+they measure the atom at "no change" that makes closed intervals cover more than their level.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ SCORE_COLUMNS = (
     "pit_coverage_90",
     "expected_coverage_50",
     "expected_coverage_90",
+    "share_grew",
+    "expected_share_grew",
     "crps",
 )
 
@@ -109,6 +118,7 @@ def score_rows(
     point: np.ndarray,
     quantiles: np.ndarray | None,
     samples: np.ndarray | None,
+    origin: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per-target scores.
 
@@ -122,13 +132,17 @@ def score_rows(
         Columns q05, q25, q50, q75, q95 (counts), or ``None`` for a method without an interval.
     samples
         Predictive samples (counts), or ``None``: the CRPS is then that of a point mass.
+    origin
+        The last observed counts (the forecast origin), or ``None``.
 
     Returns
     -------
     pandas.DataFrame
         ``abs_log10_error, off_2x, in_50, in_90, pit_50, pit_90, content_50, content_90,
-        crps``; ``in_*`` are NaN without quantiles, ``pit_*`` without samples, ``content_*``
-        (the forecast's own probability of its closed interval) without either.
+        grew, p_grew, crps``; ``in_*`` are NaN without quantiles, ``pit_*`` without samples,
+        ``content_*`` (the forecast's own probability of its closed interval) without either,
+        ``grew`` (the outcome is above the origin) without ``origin``, and ``p_grew`` (the
+        forecast's probability of that) without ``origin`` or samples.
     """
     y = np.asarray(y, dtype=float)
     error = np.abs(log1p10(point) - log1p10(y))
@@ -151,9 +165,17 @@ def score_rows(
         else interval_content(samples, q[:, lo], q[:, hi])
         for level, lo, hi in ((0.5, 1, 3), (0.9, 0, 4))
     }
+    nan = np.full(len(y), np.nan)
+    origin = None if origin is None else np.asarray(origin, dtype=float)
+    grew = nan if origin is None else (y > origin).astype(float)
+    p_grew = (
+        nan
+        if origin is None or samples is None
+        else (np.asarray(samples, dtype=float) > origin[:, None]).mean(axis=1)
+    )
     return pd.DataFrame(
         {"abs_log10_error": error, "off_2x": error > OFF_2X, "in_50": in_50, "in_90": in_90}
-    ).assign(**pit, **content, crps=crps)
+    ).assign(**pit, **content, grew=grew, p_grew=p_grew, crps=crps)
 
 
 def summarise(rows: pd.DataFrame) -> pd.Series:
@@ -174,6 +196,8 @@ def summarise(rows: pd.DataFrame) -> pd.Series:
             "pit_coverage_90": rows["pit_90"].mean(),
             "expected_coverage_50": rows["content_50"].mean(),
             "expected_coverage_90": rows["content_90"].mean(),
+            "share_grew": rows["grew"].mean(),
+            "expected_share_grew": rows["p_grew"].mean(),
             "crps": rows["crps"].mean(),
         }
     )

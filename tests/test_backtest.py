@@ -131,6 +131,28 @@ def test_metrics_table_and_subsets():
     assert np.isnan(metrics.loc[("last-value", "all"), "coverage_90"])
     assert 0 <= metrics.loc[("paper", "all"), "coverage_90"] <= 1
     assert set(result.diagnostics["paper"]["status"]) <= {"ok", "extreme", "stuck-at-start"}
+    # every series here is older than six months: the young subsets are not reported
+    assert not metrics.index.get_level_values("subset").str.contains("under").any()
+
+
+def test_young_series_are_scored_in_their_own_subsets():
+    panel = make_panel(
+        {
+            "org/old": GROWING,
+            "org/young": [0, 4, 9, 11, 12, 13, 14, 15, 16, 17],
+            "org/young-zero": [0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            "org/young-flat": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        },
+        created={m: "2023-05-01" for m in ("org/young", "org/young-zero", "org/young-flat")},
+    )
+    split = as_of_split(panel, AS_OF, min_history=1)
+    metrics = run_backtest(split, [LastValue()]).metrics.set_index("subset")
+    assert metrics.loc["all", "n"] == 4
+    assert metrics.loc["nonzero_under_6_steps", "n"] == 1  # org/young, 3 months at the origin
+    zero = metrics.loc["zero_under_6_steps"]
+    assert zero["n"] == 2
+    assert zero["share_grew"] == pytest.approx(0.5)  # org/young-zero got its first two
+    assert np.isnan(zero["expected_share_grew"])  # a point forecast has no probability of it
 
 
 def test_paper_forecasts_are_monotone_and_never_below_the_last_count():

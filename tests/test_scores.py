@@ -64,6 +64,8 @@ def test_summarise():
             "pit_90": [1.0, 0.5, 0.0],
             "content_50": [0.6, 0.5, 0.4],
             "content_90": [1.0, 0.9, 0.8],
+            "grew": [1.0, 0.0, 0.0],
+            "p_grew": [0.9, 0.3, 0.3],
             "crps": [0.1, 0.1, 0.4],
         }
     )
@@ -75,7 +77,19 @@ def test_summarise():
     assert (s["coverage_50"], s["coverage_90"]) == pytest.approx((1 / 3, 2 / 3))
     assert (s["pit_coverage_50"], s["pit_coverage_90"]) == pytest.approx((0.2, 0.5))
     assert (s["expected_coverage_50"], s["expected_coverage_90"]) == pytest.approx((0.5, 0.9))
+    assert (s["share_grew"], s["expected_share_grew"]) == pytest.approx((1 / 3, 0.5))
     assert s["crps"] == pytest.approx(0.2)
+
+
+def test_growth_past_the_origin_observed_and_forecast():
+    samples = np.array([[0, 0, 0, 1], [5, 5, 6, 9], [2, 3, 4, 5]])
+    rows = score_rows(
+        np.array([0.0, 7.0, 3.0]), np.array([0.0, 5.0, 3.0]), None, samples, np.array([0, 5, 3])
+    )
+    assert rows["grew"].tolist() == [0.0, 1.0, 0.0]
+    assert rows["p_grew"].tolist() == pytest.approx([0.25, 0.5, 0.5])
+    # without the origin, neither is known
+    assert score_rows(np.array([1.0]), np.array([1.0]), None, samples[:1])["grew"].isna().all()
 
 
 def test_pit_coverage_spreads_an_atom_over_its_probability():
