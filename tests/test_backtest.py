@@ -219,6 +219,9 @@ def test_cli_writes_the_tables(tmp_path, monkeypatch):
     assert list(metrics.columns) == ["method", "subset", *SCORE_COLUMNS]
     forecasts = pd.read_csv(out / "forecasts.csv")
     assert {"model", "t", "y", "point", "q05", "q25", "q50", "q75", "q95"} <= set(forecasts.columns)
+    # the origin of each forecast, so the file can be cut by age and size at the origin
+    growing = forecasts.set_index(["method", "model"]).loc[("last-value", "org/growing")]
+    assert (growing["origin_t"], growing["origin_value"]) == (7, 28)
     bad = CliRunner().invoke(
         app, ["backtest", "--holdout", "1", "--as-of", AS_OF, "--out", str(out)]
     )

@@ -32,7 +32,16 @@ from bayesgrowth.store import write_text
 HISTORY_TARGET = 12
 """``--history K`` forecasts month 12 (issue 4)."""
 
-FORECAST_FILE_COLUMNS = ["method", "model", "t", "y", "origin_value", "point", *QUANTILE_COLUMNS]
+FORECAST_FILE_COLUMNS = [
+    "method",
+    "model",
+    "t",
+    "y",
+    "origin_t",
+    "origin_value",
+    "point",
+    *QUANTILE_COLUMNS,
+]
 
 
 def choose_split(
