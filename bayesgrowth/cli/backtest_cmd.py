@@ -194,7 +194,12 @@ def backtest(
         ),
     ] = None,
     min_history: Annotated[
-        int, typer.Option("--min-history", help="With --as-of: steps elapsed by D to be kept.")
+        int,
+        typer.Option(
+            "--min-history",
+            help="With --as-of: steps elapsed by D to be kept (below 6, the younger series are"
+            " also scored in their own subsets).",
+        ),
     ] = DEFAULT_MIN_HISTORY,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
     draws: Annotated[
