@@ -145,31 +145,29 @@ def score_rows(
         forecast's probability of that) without ``origin`` or samples.
     """
     y = np.asarray(y, dtype=float)
+    unknown = np.full(len(y), np.nan)
     error = np.abs(log1p10(point) - log1p10(y))
     if quantiles is None:
-        in_50 = in_90 = np.full(len(y), np.nan)
+        in_50 = in_90 = unknown
     else:
         q = np.asarray(quantiles, dtype=float)
         in_50 = ((q[:, 1] <= y) & (y <= q[:, 3])).astype(float)
         in_90 = ((q[:, 0] <= y) & (y <= q[:, 4])).astype(float)
     crps = error if samples is None else crps_samples(log1p10(samples), log1p10(y))
     pit = {
-        f"pit_{round(level * 100)}": np.full(len(y), np.nan)
-        if samples is None
-        else pit_coverage(samples, y, level)
+        f"pit_{round(level * 100)}": unknown if samples is None else pit_coverage(samples, y, level)
         for level in (0.5, 0.9)
     }
     content = {
-        f"content_{round(level * 100)}": np.full(len(y), np.nan)
+        f"content_{round(level * 100)}": unknown
         if samples is None or quantiles is None
         else interval_content(samples, q[:, lo], q[:, hi])
         for level, lo, hi in ((0.5, 1, 3), (0.9, 0, 4))
     }
-    nan = np.full(len(y), np.nan)
     origin = None if origin is None else np.asarray(origin, dtype=float)
-    grew = nan if origin is None else (y > origin).astype(float)
+    grew = unknown if origin is None else (y > origin).astype(float)
     p_grew = (
-        nan
+        unknown
         if origin is None or samples is None
         else (np.asarray(samples, dtype=float) > origin[:, None]).mean(axis=1)
     )
