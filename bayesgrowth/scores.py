@@ -145,6 +145,8 @@ def score_rows(
         forecast's probability of that) without ``origin`` or samples.
     """
     y = np.asarray(y, dtype=float)
+    # converted once here: every score below reads the samples (as floats)
+    samples = None if samples is None else np.asarray(samples, dtype=float)
     unknown = np.full(len(y), np.nan)
     error = np.abs(log1p10(point) - log1p10(y))
     if quantiles is None:
@@ -167,9 +169,7 @@ def score_rows(
     origin = None if origin is None else np.asarray(origin, dtype=float)
     grew = unknown if origin is None else (y > origin).astype(float)
     p_grew = (
-        unknown
-        if origin is None or samples is None
-        else (np.asarray(samples, dtype=float) > origin[:, None]).mean(axis=1)
+        unknown if origin is None or samples is None else (samples > origin[:, None]).mean(axis=1)
     )
     return pd.DataFrame(
         {"abs_log10_error": error, "off_2x": error > OFF_2X, "in_50": in_50, "in_90": in_90}
