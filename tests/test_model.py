@@ -178,10 +178,15 @@ def test_load_rejects_garbage(tmp_path):
 def test_same_seed_same_posterior(synthetic):
     panel, _ = synthetic
     small = panel.select(organizations=["synth-0"])
-    a = bayesgrowth.fit(small, draws=50, tune=50, chains=1, seed=7, progress=False)
-    b = bayesgrowth.fit(small, draws=50, tune=50, chains=1, seed=7, progress=False)
+    # Two chains, run at the same time as in every default fit.
+    a, b, other = (
+        bayesgrowth.fit(small, draws=50, tune=50, chains=2, seed=seed, progress=False)
+        for seed in (7, 7, 8)
+    )
     # Equal values and coordinates (the attributes hold creation timestamps).
     xr.testing.assert_equal(a.idata["posterior"].to_dataset(), b.idata["posterior"].to_dataset())
+    # The seed is what fixes them: another seed gives other draws.
+    assert not a.idata["posterior"]["g_log_sigma"].equals(other.idata["posterior"]["g_log_sigma"])
 
 
 def test_diagnostics_surface_divergences(fitted):
