@@ -1,0 +1,49 @@
+"""The shipped notebook runs, cell by cell, on a saved fit of a few real series."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+from csvfiles import real_data_dir, requires_real_data
+
+import bayesgrowth
+
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "examine-fit.ipynb"
+# The notebook's own example model, beside others of two organisations.
+MODELS = [
+    "meta-llama/Llama-2-7b",
+    "meta-llama/Llama-2-13b",
+    "meta-llama/Meta-Llama-3-8B",
+    "mistralai/Mistral-7B-v0.1",
+    "mistralai/Mixtral-8x7B-v0.1",
+]
+
+
+def code_cells(path: Path) -> list[str]:
+    """The source of each code cell of a notebook, in order."""
+    cells = json.loads(path.read_text())["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+@requires_real_data
+def test_examine_fit_notebook_runs_on_a_saved_fit(tmp_path, monkeypatch):
+    matplotlib.use("Agg")
+    panel = bayesgrowth.load_panel(real_data_dir(), metrics=("finetunes",)).select(models=MODELS)
+    fit = bayesgrowth.fit(panel, draws=30, tune=30, chains=2, seed=2, progress=False)
+    # Where `make run` writes it, seen from notebooks/.
+    fit.save(tmp_path / "results" / "latest" / "fit-finetunes.nc")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.setenv("BAYESGROWTH_DATA", str(real_data_dir()))
+
+    namespace: dict = {}
+    for source in code_cells(NOTEBOOK):
+        exec(compile(source, str(NOTEBOOK), "exec"), namespace)
+
+    assert namespace["forecast"]["t"].nunique() == 12
+    assert set(namespace["params"]["model"]) == set(MODELS)
+    assert plt.get_fignums(), "the forecast cell drew no figure"
+    plt.close("all")
