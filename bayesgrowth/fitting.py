@@ -36,11 +36,6 @@ class SamplerSettings:
     ----------
     draws, tune, chains
         Kept draws and tuning steps per chain, and the number of chains.
-    cores
-        Chains sampled at the same time; ``None`` (default): all of them, up to the CPU count.
-        ``1`` runs them in turn, which takes twice the wall time with two chains but is the one
-        setting under which long fits have given the same posterior bit for bit in every run
-        (with the chains in parallel, long same-seed fits have differed; see the README).
     seed
         Seeds the sampler and, unless overridden, the forecast simulation.
     sampler
@@ -57,7 +52,6 @@ class SamplerSettings:
     draws: int = defaults.DRAWS
     tune: int = defaults.TUNE
     chains: int = 2
-    cores: int | None = None
     seed: int = 0
     sampler: str = "nutpie"
     target_accept: float = defaults.TARGET_ACCEPT
@@ -69,10 +63,6 @@ class SamplerSettings:
             )
         if min(self.draws, self.chains) < 1 or self.tune < 0:
             raise SamplingError("draws and chains must be >= 1 and tune >= 0")
-        if self.cores is not None and self.cores < 1:
-            raise SamplingError(
-                f"cores must be >= 1 (or unset for all chains at once), not {self.cores}"
-            )
 
 
 @dataclass(frozen=True)
@@ -112,7 +102,7 @@ def data_hash(panel: Panel, metric: str) -> str:
 
 
 def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
-    cores = s.cores if s.cores is not None else min(s.chains, os.cpu_count() or 1)
+    cores = min(s.chains, os.cpu_count() or 1)
     if s.sampler == "nutpie":
         import nutpie
 
@@ -161,7 +151,6 @@ def fit(
     draws: int = defaults.DRAWS,
     tune: int = defaults.TUNE,
     chains: int = 2,
-    cores: int | None = None,
     seed: int = 0,
     sampler: str = "nutpie",
     target_accept: float = defaults.TARGET_ACCEPT,
@@ -177,7 +166,7 @@ def fit(
         Validated panel (from :func:`bayesgrowth.load_panel`, possibly subset or truncated).
     metric
         ``finetunes`` or ``downloads``.
-    draws, tune, chains, cores, seed, sampler, target_accept
+    draws, tune, chains, seed, sampler, target_accept
         Sampler settings, see :class:`SamplerSettings`.
     priors
         Hyperpriors, see :class:`bayesgrowth.priors.Priors`.
@@ -200,7 +189,6 @@ def fit(
             draws=draws,
             tune=tune,
             chains=chains,
-            cores=cores,
             seed=seed,
             sampler=sampler,
             target_accept=target_accept,

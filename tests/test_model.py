@@ -223,27 +223,22 @@ def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
 
 def test_fit_command_saves_its_sampler_settings(tmp_path):
     """``bayesgrowth fit`` samples with the settings given (kept in the saved fit) and rejects an
-    unknown sampler or a number of cores below one by name before loading any data."""
+    unknown sampler by name before loading any data."""
     from csvfiles import default_snapshot
     from typer.testing import CliRunner
 
     from bayesgrowth.cli import app
-    from bayesgrowth.fitting import SamplerSettings, SamplingError
+    from bayesgrowth.fitting import SamplingError
 
     root = default_snapshot(tmp_path / "snap")
     out = tmp_path / "fit.nc"
     args = ["fit", "--data", str(root), "--draws", "40", "--tune", "40", "--seed", "3"]
-    given = ["--target-accept", "0.95", "--cores", "1", "--out", str(out)]
-    result = CliRunner().invoke(app, [*args, *given])
+    result = CliRunner().invoke(app, [*args, "--target-accept", "0.95", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "diagnostics:" in result.output and "divergences" in result.output
     settings = bayesgrowth.load(out).config.sampler
     assert (settings.draws, settings.tune, settings.seed) == (40, 40, 3)
-    assert (settings.target_accept, settings.cores) == (0.95, 1)
-    assert SamplerSettings().cores is None  # by default every chain at once
+    assert settings.target_accept == 0.95
     bad = CliRunner().invoke(app, [*args, "--sampler", "emcee", "--out", str(out)])
     assert isinstance(bad.exception, SamplingError)
     assert "unknown sampler 'emcee'" in str(bad.exception)
-    none = CliRunner().invoke(app, [*args, "--cores", "0", "--out", str(out)])
-    assert isinstance(none.exception, SamplingError)
-    assert "cores must be >= 1" in str(none.exception)

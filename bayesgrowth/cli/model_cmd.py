@@ -54,15 +54,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = defaults.DRAWS,
         tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = defaults.TUNE,
-        chains: Annotated[int, typer.Option(help="Chains.")] = 2,
-        cores: Annotated[
-            int | None,
-            typer.Option(
-                help="Chains sampled at the same time (default: all, up to the CPU count); "
-                "1 runs them in turn: slower, but the one way long same-seed fits have "
-                "reproduced bit for bit in every trial (README, 'Same seed, same posterior?')."
-            ),
-        ] = None,
+        chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
         seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
         sampler: Annotated[str, typer.Option(help="nutpie, pymc or numpyro.")] = "nutpie",
         target_accept: Annotated[
@@ -77,7 +69,6 @@ def register(app: typer.Typer) -> None:
             draws=draws,
             tune=tune,
             chains=chains,
-            cores=cores,
             seed=seed,
             sampler=sampler,
             target_accept=target_accept,
