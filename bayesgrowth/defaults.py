@@ -2,7 +2,8 @@
 
 1,800 kept draws per chain after 700 tuning steps, 2 chains: on the full fine-tune snapshot
 (3,903 series) the slowest quantities reach a bulk ESS above 400 with R-hat below 1.01, in
-12 minutes on 2 cores (``results/benchmark-fit``: 709 s, ESS 724, R-hat 1.0071). Fewer
+11 to 12 minutes on 2 cores (``results/benchmark-fit``: 669 s, ESS 787, R-hat 1.0075; 709 s,
+ESS 724, R-hat 1.0071 before the model was compiled without fast-math). Fewer
 draws were measured and fall short: 1,400 gave ESS 576 but R-hat 1.0096 (the largest of some
 11,000 R-hats, on a well-mixed quantity: noise that more draws shrink), and 1,600 with the
 seventh round's model ESS 327 (``results/model-experiments.md``, eighth round). The full
