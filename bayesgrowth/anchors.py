@@ -30,12 +30,18 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataError
-        If the file is missing, lacks a column or names a score the backtest does not compute.
+        If the file is missing, empty or unreadable, lacks a column or names a score the
+        backtest does not compute.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no anchors file at {path}")
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError("the anchors file is empty (no header)", file=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
     missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"the anchors file lacks column(s) {', '.join(missing)}", file=str(path))

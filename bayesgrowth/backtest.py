@@ -132,7 +132,10 @@ def as_of_split(
     min_history
         Steps that must have elapsed since creation by D (models created later are left out).
     """
-    as_of = to_utc(as_of)
+    try:
+        as_of = to_utc(as_of)
+    except ValueError:
+        raise DataError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
     if as_of >= panel.data_date:
         raise DataError(
             f"--as-of {as_of.date()} is not before the data date {panel.data_date.date()}"

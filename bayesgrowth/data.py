@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -37,14 +38,18 @@ import pandas as pd
 
 from bayesgrowth.errors import DataError
 from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, to_utc
-from bayesgrowth.snapshot import resolve_data_dir
+from bayesgrowth.snapshot import CHECKSUMS, checksummed, resolve_data_dir
 
 FINETUNE_DIR, DOWNLOAD_DIR = "finetune", "download"
+AS_OF_FILE = "AS_OF"
+"""``finetune/AS_OF``: the time of the latest ``collect finetunes`` into the directory."""
 PAPER_FIT_COLUMNS = ["lambda_i", "mu_i", "sigma_i", "approx_condition", "approx_cond_label"]
 _FINETUNE_EXTRA = {*PAPER_FIT_COLUMNS, "base_model", "company", "sort_key"}
 _MONTH = re.compile(r"^(\d+)-month$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$")
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
+_LARGEST_COUNT = 2**53
+"""Counts are read as float64, exact up to here (and far above any count the Hub has)."""
 
 
 def load_panel(
@@ -84,8 +89,8 @@ def load_panel(
         )
     root = resolve_data_dir(data)
     files = {
-        "finetunes": sorted((root / FINETUNE_DIR).glob("*.csv")) if "finetunes" in metrics else [],
-        "downloads": sorted((root / DOWNLOAD_DIR).glob("*.csv")) if "downloads" in metrics else [],
+        "finetunes": _csv_files(root / FINETUNE_DIR) if "finetunes" in metrics else [],
+        "downloads": _csv_files(root / DOWNLOAD_DIR) if "downloads" in metrics else [],
     }
     if not any(files.values()):
         raise DataError(
@@ -95,6 +100,17 @@ def load_panel(
     raw = {metric: [_read_csv(f) for f in fs] for metric, fs in files.items()}
     date = _data_date(root, raw["downloads"], data_date)
     report = LoadReport()
+    listed = checksummed(root)
+    if listed is not None:
+        unlisted = [
+            f for fs in files.values() for f in fs if f.relative_to(root).as_posix() not in listed
+        ]
+        report.add(
+            "unverified_files",
+            len(unlisted),
+            f"files not listed in {CHECKSUMS} are read but not verified: "
+            + ", ".join(f.relative_to(root).as_posix() for f in unlisted),
+        )
     obs, series, fits = [], [], []
     for frame in raw["finetunes"]:
         o, s, f = _finetune_file(frame, date, report)
@@ -118,6 +134,13 @@ def load_panel(
     )
 
 
+def _csv_files(folder: Path) -> list[Path]:
+    """The ``*.csv`` entries of ``folder``, any case of the suffix (``.CSV`` too), sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -127,11 +150,30 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 "line 1 is blank: the header must be the first line", file=str(path), row=1
             )
         # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False
-        )
+        # index_col=False: a first row one field longer than the header must not silently turn
+        # the model column into an index (pandas warns instead, and that is made an error here).
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                skip_blank_lines=False,
+                index_col=False,
+            )
+    except IsADirectoryError:
+        raise DataError("is a directory, not a CSV file", file=str(path)) from None
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (no header)", file=str(path)) from None
+    except pd.errors.ParserWarning as warning:
+        found = _first_long_row(path)
+        if found is None:
+            raise DataError(f"not a readable CSV file ({warning})", file=str(path)) from None
+        row, n, width = found
+        raise DataError(
+            f"the row has {n} fields, the header {width}", file=str(path), row=row
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
@@ -155,29 +197,74 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(
             f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path), row=1
         )
+    # Leading spaces go with skipinitialspace; trailing ones would make 'a/b ' another model.
+    frame["model"] = frame["model"].str.strip()
     frame.attrs["path"] = str(path)
     return frame
 
 
+def _first_long_row(path: Path) -> tuple[int, int, int] | None:
+    """Line number and field count of the first record longer than the header, and its width."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, skipinitialspace=True)
+        width = len(next(reader))
+        for record in reader:
+            if len(record) > width:
+                return reader.line_num, len(record), width
+    return None
+
+
 def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp:
+    """The date the data describe, never after today (UTC; a day's slack for local calendars)."""
+    today = pd.Timestamp.now(tz="UTC").normalize()
     if given is not None:
-        return to_utc(given).normalize()
-    if downloads:
-        days = [day for f in downloads for day in _day_columns(f)[1]]
-    else:  # download files not loaded: their headers still date the directory
-        days = _header_days(root / DOWNLOAD_DIR)
-    if days:
-        return to_utc(max(days))
-    named = _DATE_IN_NAME.search(root.resolve().name)
-    if named:
-        return to_utc(named.group(1))
-    return pd.Timestamp.now(tz="UTC").normalize()
+        date, source = to_utc(given).normalize(), {"file": None, "column": None}
+        what = "the data date given"
+    else:
+        if downloads:
+            days = [
+                (day, f.attrs["path"], column)
+                for f in downloads
+                for column, day in zip(*_day_columns(f), strict=True)
+            ]
+        else:  # download files not loaded: their headers still date the directory
+            days = _header_days(root / DOWNLOAD_DIR)
+        marker = root / FINETUNE_DIR / AS_OF_FILE
+        if marker.is_file():
+            # Only months ended by that time were written: the whole day is past for them.
+            collected = _collection_time(marker).ceil("D")
+            days.append((collected.tz_localize(None), str(marker), None))
+        named = _DATE_IN_NAME.search(root.resolve().name)
+        if days:
+            day, file, column = max(days, key=lambda d: d[0])
+            date, source = to_utc(day), {"file": file, "column": column}
+            what = "the last download day" if column else "the fine-tune collection time"
+        elif named:
+            date, source = to_utc(named.group(1)), {"file": str(root), "column": None}
+            what = "the date in the directory's name"
+        else:
+            return today
+    if date > today + pd.Timedelta(days=1):
+        raise DataError(
+            f"{what}, {date.date()}, is in the future (today is {today.date()} UTC)",
+            row=1 if source["column"] else None,
+            **source,
+        )
+    return date
 
 
-def _header_days(folder: Path) -> list[pd.Timestamp]:
-    """The valid day columns named in the headers of the CSV files in ``folder`` (best effort)."""
+def _collection_time(marker: Path) -> pd.Timestamp:
+    text = marker.read_text().strip()
+    try:
+        return to_utc(text)
+    except ValueError:
+        raise DataError(f"{text!r} is not a time", file=str(marker), row=1) from None
+
+
+def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
+    """Day, file and column of each valid day column in the CSV headers of ``folder``."""
     days = []
-    for path in sorted(folder.glob("*.csv")):
+    for path in _csv_files(folder):
         try:
             with open(path, newline="", encoding="utf-8") as fh:
                 header = next(csv.reader(fh, skipinitialspace=True), [])
@@ -185,7 +272,7 @@ def _header_days(folder: Path) -> list[pd.Timestamp]:
             continue
         for column in filter(_DAY.match, header):
             try:
-                days.append(pd.Timestamp(column))
+                days.append((pd.Timestamp(column), str(path), column))
             except ValueError:
                 pass
     return days
@@ -218,6 +305,7 @@ def _counts(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         (~blank & np.isnan(values), "is not a number"),
         (np.isinf(values), "is not finite"),
         (values < 0, "is negative"),
+        (np.isfinite(values) & (values > _LARGEST_COUNT), "is too large to be a count"),
         (np.isfinite(values) & (values != np.round(values)), "is not a whole number"),
     ]
     for mask, what in problems:

@@ -140,7 +140,15 @@ class Panel:
     def select(
         self, *, models: Iterable[str] | None = None, organizations: Iterable[str] | None = None
     ) -> Panel:
-        """The panel restricted to some models and/or organisations; unknown names are errors."""
+        """The panel restricted to some models and/or organisations.
+
+        Raises
+        ------
+        UnknownModelError
+            For a model id not in the panel.
+        DataError
+            For an unknown organisation, or models and organisations that share no series.
+        """
         keep = pd.Series(True, index=self.series.index)
         if models is not None:
             models = list(models)
@@ -155,6 +163,11 @@ class Panel:
                 known = ", ".join(sorted(self.series["organization"].unique()))
                 raise DataError(f"unknown organisation(s) {', '.join(unknown)}; known: {known}")
             keep &= self.series["organization"].isin(organizations)
+        if not keep.any():
+            raise DataError(
+                f"no series is both of organisation(s) {', '.join(organizations or [])} and "
+                f"among the model(s) {', '.join(models or [])}"
+            )
         return self._keep(keep)
 
     def series_of(self, model: str, metric: str) -> pd.DataFrame:
@@ -237,8 +250,17 @@ def summarise_series(obs: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_utc(value: pd.Timestamp | str) -> pd.Timestamp:
-    """A timestamp in UTC; a naive one is taken to be UTC already."""
+    """A timestamp in UTC; a naive one is taken to be UTC already.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not a date or time (an empty string included, which pandas reads as
+        "not a time").
+    """
     ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        raise ValueError(f"{value!r} is not a date or time")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 

@@ -59,12 +59,17 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def verify_checksums(root: Path) -> None:
-    """Check every file a ``SHA256SUMS`` in ``root`` lists; a mismatch is an error naming the file."""
+def checksummed(root: Path) -> dict[str, str] | None:
+    """File name (relative to ``root``) → sha256 from ``root/SHA256SUMS``; ``None`` without one."""
     listing = root / CHECKSUMS
     if not listing.is_file():
-        return
-    for name, digest in parse_checksums(listing.read_text(), str(listing)).items():
+        return None
+    return parse_checksums(listing.read_text(), str(listing))
+
+
+def verify_checksums(root: Path) -> None:
+    """Check every file a ``SHA256SUMS`` in ``root`` lists; a mismatch is an error naming the file."""
+    for name, digest in (checksummed(root) or {}).items():
         path = root / name
         if not path.is_file():
             raise DataError(f"listed in {CHECKSUMS} but missing", file=str(path))

@@ -5,8 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from csvfiles import DAYS, Table, download_table, finetune_table, write_snapshot
+from csvfiles import (
+    DAYS,
+    Table,
+    default_snapshot,
+    download_table,
+    finetune_table,
+    write_snapshot,
+)
 
 import bayesgrowth as bg
 from bayesgrowth.errors import DataError
@@ -308,3 +316,100 @@ def test_unknown_metric_is_named(tmp_path):
     root, _ = snapshot_with(tmp_path, "finetune", finetune_table())
     with pytest.raises(DataError, match=r"unknown metric\(s\) 'finetune'"):
         bg.load_panel(root, metrics=("finetune",))
+
+
+@pytest.mark.parametrize("kind", ["finetune", "download"])
+def test_first_row_one_field_longer_than_the_header(tmp_path, kind):
+    # pandas would take the model column as an index and shift every cell one column left.
+    table = finetune_table() if kind == "finetune" else download_table()
+    table.rows[0].insert(1, "5")
+    root, file = snapshot_with(tmp_path, kind, table)
+    with pytest.raises(DataError, match=r"the row has (\d+) fields, the header (\d+)") as err:
+        load(root)
+    assert_names(err.value, file, 2)
+    n, width = map(int, re.search(r"has (\d+) fields, the header (\d+)", str(err.value)).groups())
+    assert (n, width) == (len(table.header) + 1, len(table.header))
+
+
+def test_count_too_large_to_hold_exactly(tmp_path):
+    table = finetune_table().set("acme/alpha", "3-month", "1e19")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="'1e19' is too large to be a count") as err:
+        load(root)
+    assert_names(err.value, file, 2, "acme/alpha", "3-month")
+
+
+def test_trailing_space_does_not_make_another_model(tmp_path):
+    table = finetune_table().copy_row("acme/alpha", "acme/alpha  ")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="duplicate model id in this file") as err:
+        load(root)
+    assert_names(err.value, file, 4, "acme/alpha", "model")
+
+
+def test_a_directory_named_like_a_csv_file(tmp_path):
+    root = default_snapshot(tmp_path / "snap")
+    (root / "finetune" / "OTHER.csv").mkdir()
+    with pytest.raises(DataError, match="is a directory, not a CSV file") as err:
+        load(root)
+    assert err.value.file == str(root / "finetune" / "OTHER.csv")
+
+
+def test_upper_case_suffix_is_read_not_skipped(tmp_path):
+    other = finetune_table()
+    other.rows = [other.rows[0]]
+    other.rows[0][0] = "other/one"
+    root = write_snapshot(
+        tmp_path / "snap", {"ACME": finetune_table(), "OTHER": other}, {"ACME": download_table()}
+    )
+    (root / "finetune" / "OTHER.csv").rename(root / "finetune" / "OTHER.CSV")
+    panel = load(root)
+    assert "other/one" in set(panel.metric("finetunes").series["model"])
+    assert panel.report.counts["finetunes.files"] == 2
+
+
+# --- dates in the future ------------------------------------------------------------------------
+
+
+def test_download_day_in_the_future(tmp_path):
+    table = download_table().rename(DAYS[-1], "2099-01-02 00:00:00")
+    root, file = snapshot_with(tmp_path, "download", table)
+    with pytest.raises(
+        DataError, match="the last download day, 2099-01-02, is in the future"
+    ) as err:
+        load(root)
+    assert_names(err.value, file, 1, column="2099-01-02 00:00:00")
+
+
+def test_date_in_the_directory_name_in_the_future(tmp_path):
+    root = write_snapshot(tmp_path / "snap-2099-01-01", {"ACME": finetune_table()})
+    with pytest.raises(DataError, match="the date in the directory's name, 2099-01-01, is in the"):
+        load(root)
+
+
+def test_given_data_date_in_the_future(tmp_path):
+    root = default_snapshot(tmp_path / "snap")
+    with pytest.raises(DataError, match="the data date given, 2099-01-01, is in the future"):
+        bg.load_panel(root, data_date="2099-01-01")
+
+
+def test_a_day_ahead_is_allowed_for_local_calendars(tmp_path):
+    tomorrow = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    root = default_snapshot(tmp_path / "snap")
+    assert bg.load_panel(root, data_date=tomorrow).data_date == pd.Timestamp(tomorrow, tz="UTC")
+
+
+# --- selections ---------------------------------------------------------------------------------
+
+
+def test_models_and_organisations_that_share_no_series(tmp_path):
+    other = finetune_table()
+    other.rows = [other.rows[0]]
+    other.rows[0][0] = "other/one"
+    root = write_snapshot(
+        tmp_path / "snap", {"ACME": finetune_table(), "OTHER": other}, {"ACME": download_table()}
+    )
+    panel = load(root)
+    with pytest.raises(DataError, match="no series is both of organisation.s. OTHER and among"):
+        panel.select(organizations=["OTHER"], models=["acme/alpha"])
+    assert panel.select(organizations=["OTHER"], models=["other/one"]).n_series == 1

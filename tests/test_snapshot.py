@@ -178,6 +178,19 @@ def test_crafted_directory_with_its_own_checksums(tmp_path):
     assert err.value.file == str(root / "finetune" / "ACME.csv")
 
 
+def test_a_file_the_checksums_do_not_list_is_reported(tmp_path):
+    root = default_snapshot(tmp_path / "snap")
+    names = ["finetune/ACME.csv", "download/ACME.csv"]
+    (root / CHECKSUMS).write_text("".join(f"{sha256(root / n)}  {n}\n" for n in names))
+    assert bg.load_panel(root).report.counts["unverified_files"] == 0
+    extra = (root / "finetune" / "ACME.csv").read_text().replace("acme/", "other/")
+    (root / "finetune" / "OTHER.csv").write_text(extra)
+    panel = bg.load_panel(root)
+    assert panel.n_series == 6
+    assert panel.report.counts["unverified_files"] == 1
+    assert any("not verified: finetune/OTHER.csv" in note for note in panel.report.notes)
+
+
 # --- fetching -------------------------------------------------------------------------------------
 
 
