@@ -14,7 +14,8 @@ A collection keeps a checkpoint in ``OUT/.collect-state/``: the collection time,
 do and those done (each written to its CSV file, under a lock and atomically, before it is marked
 done). Run again with the same arguments, it skips the models done and counts as of the first run's
 collection time, so it ends with the rows an uninterrupted run gives; the checkpoint is deleted once
-every model is done. The listing of one base model cannot resume mid-way (huggingface_hub cannot
+every model is done. ``OUT/finetune/AS_OF`` keeps the latest collection time: it dates the
+directory for the loader when no later download day does. The listing of one base model cannot resume mid-way (huggingface_hub cannot
 start at a given page): it starts again from page 1, models keyed by id so none is counted twice.
 """
 
@@ -34,11 +35,20 @@ import numpy as np
 import pandas as pd
 from huggingface_hub import HfApi
 
-from bayesgrowth.data import FINETUNE_DIR
+from bayesgrowth.data import AS_OF_FILE, FINETUNE_DIR
 from bayesgrowth.errors import BayesGrowthError, HubError
 from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, listing, stderr_log
 from bayesgrowth.panel import add_months, months_between, to_utc
-from bayesgrowth.store import LOCK_NAME, Row, locked, org_file, read_table, write_json, write_table
+from bayesgrowth.store import (
+    LOCK_NAME,
+    Row,
+    locked,
+    org_file,
+    read_table,
+    write_json,
+    write_table,
+    write_text,
+)
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 """How a model can declare its base model on the Hub (the ``base_model:RELATION:ID`` filter)."""
@@ -152,6 +162,10 @@ def collect_finetunes(
         raise BayesGrowthError(
             f"unknown relation(s) {', '.join(unknown)}; choose from {', '.join(RELATIONS)}"
         )
+    # The Hub ignores an empty author filter and would list every model it holds.
+    bad = [org for org in orgs if not org.strip() or "/" in org]
+    if bad:
+        raise BayesGrowthError(f"{bad[0]!r} is not an organisation name (no '/', not empty)")
     spec = {
         "models": sorted(set(models)),
         "orgs": sorted(set(orgs)),
@@ -185,6 +199,7 @@ def _run_finetunes(
     if state["bases"] is None:
         state["bases"] = _resolve_bases(api, spec["models"], spec["orgs"], policy, log)
         write_json(state_path, state)
+    _date_directory(out, as_of)
     bases = sorted(state["bases"])
     what = ", ".join(_PLURAL[r] for r in spec["relations"])
     log(f"counting {what} of {len(bases)} base model(s) as of {as_of}")
@@ -216,6 +231,14 @@ def _run_finetunes(
             result.counted[base] = done["count"]
             result.files.add(Path(done["file"]))
     return result
+
+
+def _date_directory(out: Path, as_of: pd.Timestamp) -> None:
+    """Record in ``out/finetune/AS_OF`` the latest collection time, which dates the data."""
+    marker = out / FINETUNE_DIR / AS_OF_FILE
+    with locked(marker.parent / LOCK_NAME):
+        old = to_utc(marker.read_text().strip()) if marker.exists() else as_of
+        write_text(marker, max(old, as_of).isoformat() + "\n")
 
 
 def _resolve_bases(

@@ -23,7 +23,7 @@ import pandas as pd
 from huggingface_hub import HfApi
 
 from bayesgrowth.data import DOWNLOAD_DIR
-from bayesgrowth.errors import HubError
+from bayesgrowth.errors import DataError, HubError
 from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, stderr_log
 from bayesgrowth.panel import to_utc
 from bayesgrowth.store import LOCK_NAME, locked, org_file, read_table, write_table
@@ -179,12 +179,9 @@ def record_download(
             rows.append(row)
         elif row.get(column):
             return "unchanged"
-        before = [
-            float(row[c]) for d, c in sorted(days.items()) if d < day.isoformat() and row.get(c)
-        ]
-        after = [
-            float(row[c]) for d, c in sorted(days.items()) if d > day.isoformat() and row.get(c)
-        ]
+        counts = {d: _stored_count(path, row, c) for d, c in sorted(days.items()) if row.get(c)}
+        before = [v for d, v in counts.items() if d < day.isoformat()]
+        after = [v for d, v in counts.items() if d > day.isoformat()]
         if (before and value < before[-1]) or (after and value > after[0]):
             return "inconsistent"
         row[column] = str(value)
@@ -192,6 +189,19 @@ def record_download(
         header = ["model", *(c for _, c in sorted(days.items())), *others, "created_at"]
         write_table(path, header, rows)
     return "recorded"
+
+
+def _stored_count(path: Path, row: dict[str, str], column: str) -> float:
+    """A count already in the store; one that is not a number is an error naming its cell."""
+    try:
+        return float(row[column])
+    except ValueError:
+        raise DataError(
+            f"count {row[column]!r} is not a number: fix it before collecting into this file",
+            file=str(path),
+            model=row["model"],
+            column=column,
+        ) from None
 
 
 def _day_columns(header: list[str]) -> dict[str, str]:

@@ -17,9 +17,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from bayesgrowth.errors import DataError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LOCK_NAME = ".lock"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -70,12 +75,29 @@ def locked(lock_file: Path, *, blocking: bool = True) -> Iterator[bool]:
 
 
 def read_table(path: Path) -> tuple[list[str], list[Row]]:
-    """A CSV file's header and rows (cells as text, missing cells as ``""``); empty if absent."""
+    """A CSV file's header and rows (cells as text, missing cells as ``""``); empty if absent.
+
+    Raises
+    ------
+    DataError
+        For a row with more cells than the header (naming file, line and model): rewriting the
+        file would lose them.
+    """
     if not path.exists():
         return [], []
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh, restval="")
-        rows = list(reader)
+        rows = []
+        for row in reader:
+            if None in row:  # DictReader keeps the cells beyond the header under None
+                raise DataError(
+                    f"the row has {len(row) - 1 + len(row[None])} cells, the header "
+                    f"{len(reader.fieldnames)}: fix or remove it before collecting into this file",
+                    file=str(path),
+                    row=reader.line_num,
+                    model=row.get("model"),
+                )
+            rows.append(row)
         return list(reader.fieldnames or []), rows
 
 
@@ -105,16 +127,40 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return path
 
 
-def write_csv(path: str | os.PathLike, table: pd.DataFrame) -> Path:
-    """Replace ``path`` atomically by a DataFrame as CSV (without its index)."""
-    return write_text(path, table.to_csv(index=False))
+def write_csv(
+    path: str | os.PathLike, table: pd.DataFrame, *, float_format: str | None = None
+) -> Path:
+    """Replace ``path`` atomically by a DataFrame as CSV (without its index).
+
+    Parameters
+    ----------
+    path
+        The file to replace.
+    table
+        The rows to write.
+    float_format
+        A ``%``-format for floats (e.g. ``"%.6g"``); ``None`` writes them in full.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    return write_text(path, table.to_csv(index=False, float_format=float_format))
 
 
-def _atomic(path: Path, write, **open_kwargs) -> None:
+def write_figure(path: str | os.PathLike, figure: Figure, *, dpi: int = 130) -> Path:
+    """Replace ``path`` atomically by a matplotlib figure, its format taken from the suffix."""
+    path = Path(path)
+    _atomic(path, lambda fh: figure.savefig(fh, dpi=dpi, format=path.suffix.lstrip(".")), mode="wb")
+    return path
+
+
+def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with open(fd, "w", **open_kwargs) as fh:
+        with open(fd, mode, **open_kwargs) as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

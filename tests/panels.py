@@ -1,6 +1,9 @@
-"""Small in-memory panels for the baseline and backtest tests, built from plain lists of counts."""
+"""Small panels for the baseline and backtest tests, built from plain lists of counts: in memory,
+or written in the snapshot's layout for the command-line tests."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -80,3 +83,22 @@ def make_panel(
         series=summarise_series(obs, pd.DataFrame(series)),
         data_date=date,
     )
+
+
+def write_finetune_dir(
+    root: Path, counts: dict[str, list[int]], *, created: str = "2023-01-01", org: str = "Org"
+) -> Path:
+    """``root/finetune/ORG.csv`` holding ``counts`` (model id -> monthly cumulative counts from
+    month 0), every model created on ``created``; returns ``root``.
+
+    Name ``root`` after the data date (``…-YYYY-MM-DD``), or the loader takes today.
+    """
+    months = max(map(len, counts.values()))
+    lines = [",".join(["model", *(f"{k}-month" for k in range(months)), "created_at"])]
+    for model, values in counts.items():
+        cells = [str(v) for v in values] + [""] * (months - len(values))
+        lines.append(",".join([model, *cells, created]))
+    path = root / "finetune" / f"{org}.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+    return root

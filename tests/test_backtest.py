@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from panels import make_panel
+from panels import make_panel, write_finetune_dir
 from typer.testing import CliRunner
 
 from bayesgrowth.backtest import as_of_split, first_steps_split, holdout_split, run_backtest
@@ -29,18 +29,26 @@ def methods():
     return [PaperForecaster(n_samples=200, workers=1), LastValue(), LinearTrend()]
 
 
-def crafted(after_d: int = 0) -> object:
-    """Four fine-tune series created 2023-01-01; ``after_d`` is added to one from month 8 on."""
+def crafted_counts(after_d: int = 0) -> dict[str, list[int]]:
+    """Four fine-tune series of 16 months; ``after_d`` is added to one from month 8 on."""
     jumpy = [0, 2, 4, 7, 9, 12, 14, 17, 20, 22, 25, 27, 30, 32, 35, 37]
     jumpy = jumpy[:8] + [c + after_d for c in jumpy[8:]]
-    return make_panel(
-        {
-            "org/growing": GROWING,
-            "org/jumpy": jumpy,
-            "org/never": [0] * 16,
-            "org/late": [0, 0, 5, 9, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
-        }
-    )
+    return {
+        "org/growing": GROWING,
+        "org/jumpy": jumpy,
+        "org/never": [0] * 16,
+        "org/late": [0, 0, 5, 9, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
+    }
+
+
+def crafted(after_d: int = 0) -> object:
+    """The four series of :func:`crafted_counts`, created 2023-01-01, in memory."""
+    return make_panel(crafted_counts(after_d))
+
+
+def crafted_dir(tmp_path) -> str:
+    """The four series written as a data directory dated like :func:`crafted`'s panel."""
+    return str(write_finetune_dir(tmp_path / "data-2024-04-01", crafted_counts()))
 
 
 AS_OF = "2023-08-15"  # months 0..7 of a 2023-01-01 model have ended (month 8 ends 2023-09-01)
@@ -206,12 +214,12 @@ def test_the_contract_is_checked_and_names_resolve_through_the_registry():
         )
 
 
-def test_cli_writes_the_tables(tmp_path, monkeypatch):
-    from bayesgrowth.cli import app, backtest_cmd
+def test_cli_writes_the_tables(tmp_path):
+    from bayesgrowth.cli import app
 
-    monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: crafted())
     out = tmp_path / "bt"
     args = ["backtest", "--method", "last-value,linear-trend", "--as-of", AS_OF, "--out", str(out)]
+    args += ["--data", crafted_dir(tmp_path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "no interval" in result.output
@@ -223,17 +231,18 @@ def test_cli_writes_the_tables(tmp_path, monkeypatch):
     growing = forecasts.set_index(["method", "model"]).loc[("last-value", "org/growing")]
     assert (growing["origin_t"], growing["origin_value"]) == (7, 28)
     bad = CliRunner().invoke(
-        app, ["backtest", "--holdout", "1", "--as-of", AS_OF, "--out", str(out)]
+        app,
+        ["backtest", "--holdout", "1", "--as-of", AS_OF, "--out", str(out), "--data", args[-1]],
     )
     assert bad.exit_code != 0 and "exactly one protocol" in str(bad.exception)
 
 
-def test_cli_backtests_the_bayes_model_and_records_its_sampling(tmp_path, monkeypatch):
-    from bayesgrowth.cli import app, backtest_cmd
+def test_cli_backtests_the_bayes_model_and_records_its_sampling(tmp_path):
+    from bayesgrowth.cli import app
 
-    monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: crafted())
     out = tmp_path / "bt"
     args = ["backtest", "--method", "bayes", "--as-of", AS_OF, "--draws", "60", "--tune", "60"]
+    args += ["--data", crafted_dir(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--target-accept", "0.95", "--out", str(out)])
     assert result.exit_code == 0, result.output
     metrics = pd.read_csv(out / "metrics.csv").set_index("subset")

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from panels import make_panel
+from panels import make_panel, write_finetune_dir
 
 from bayesgrowth import baseline
 from bayesgrowth.baseline import P0, fit_curve, fit_many, fit_panel, matches_authors, with_authors
@@ -121,14 +121,16 @@ def test_with_authors_flags_the_starting_guess_and_matches():
     assert table["matches_authors"].tolist() == [True, True, False, True]
 
 
-def test_baseline_command_prints_statuses(tmp_path, monkeypatch):
+def test_baseline_command_prints_statuses(tmp_path):
     from typer.testing import CliRunner
 
-    from bayesgrowth.cli import app, backtest_cmd
+    from bayesgrowth.cli import app
 
-    panel = make_panel({"a": [0, 1, 3, 6, 10, 15], "b": [0, 1]})
-    monkeypatch.setattr(backtest_cmd, "load_panel", lambda data, metrics: panel)
-    result = CliRunner().invoke(app, ["baseline", "--out", str(tmp_path / "fits.csv")])
+    data = write_finetune_dir(
+        tmp_path / "data-2024-01-01", {"a": [0, 1, 3, 6, 10, 15], "b": [0, 1]}
+    )
+    args = ["baseline", "--out", str(tmp_path / "fits.csv"), "--data", str(data)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "too-few-points:     1 (50.0%)" in result.output
     assert pd.read_csv(tmp_path / "fits.csv")["model"].tolist() == ["a", "b"]

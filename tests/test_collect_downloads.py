@@ -168,3 +168,39 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     assert rows["acme/shared"]["2025-03-02 00:00:00"] == ""  # not recorded that day: empty, not 0
     assert sorted(p.name for p in (tmp_path / "download").iterdir()) == [".lock", "acme.csv"]
     assert load_panel(tmp_path, metrics=("downloads",)).n_series == workers * 15 + 1
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        (
+            "acme/alpha,n/a,2024-12-30 08:00:00+00:00\n",
+            "download/acme.csv, model 'acme/alpha', column '2025-01-01 00:00:00': count 'n/a' is "
+            "not a number: fix it before collecting into this file",
+        ),
+        (
+            "acme/alpha,5,2024-12-30 08:00:00+00:00,extra\n",
+            "download/acme.csv, line 2, model 'acme/alpha': the row has 4 cells, the header 3",
+        ),
+    ],
+    ids=["non-numeric", "extra-cell"],
+)
+def test_a_damaged_store_file_is_named_and_left_as_it_is(
+    tmp_path, capfd, monkeypatch, stored, message
+):
+    hub_env(monkeypatch, tmp_path)
+    path = tmp_path / "download" / "acme.csv"
+    path.parent.mkdir()
+    path.write_text("model,2025-01-01 00:00:00,created_at\n" + stored)
+    before = path.read_bytes()
+    hub = FakeHub()
+    set_counts(hub, alpha=10)
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "acme/alpha",
+            "--store", tmp_path, "--date", "2025-01-02", "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 1
+    assert message in err.strip().splitlines()[-1]
+    assert "Traceback" not in err
+    assert path.read_bytes() == before

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from hub_server import TOKEN, FakeHub, hub_env, run_cli
 
@@ -290,6 +291,11 @@ def test_killed_between_pages_then_resumed(tmp_path, capfd, monkeypatch):
         ),
         (["--model", "not-an-id"], "Invalid value for --model: 'not-an-id' is not a model id"),
         ([], "Invalid value: give base models with --model, --org or --from-file"),
+        # The Hub ignores an empty author filter: it would list every model it holds.
+        (["--org", ""], "Invalid value for --org: '' is not an organisation name"),
+        (["--org", "acme/x"], "Invalid value for --org: 'acme/x' is not an organisation name"),
+        (["--model", "acme/x", "--as-of", ""], "Invalid value for --as-of: '' is not a date"),
+        (["--model", "acme/bad name"], "Invalid value for --model: Repo id must use alphanumeric"),
     ],
 )
 def test_usage_errors(tmp_path, capfd, monkeypatch, args, message):
@@ -298,3 +304,41 @@ def test_usage_errors(tmp_path, capfd, monkeypatch, args, message):
     assert code == 2
     assert message in stderr
     assert not (tmp_path / "finetune").exists()
+
+
+def test_fine_tunes_collected_after_the_last_download_day_date_the_store(
+    tmp_path, capfd, monkeypatch
+):
+    """A store whose daily download recording stopped before the fine-tune collection: the
+    collection time (``finetune/AS_OF``) dates the data, so the later months load."""
+    hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "live"
+    hub = FakeHub()
+    hub.add_model("acme/base", hub_time(BASE_CREATED), downloads_all_time=100)
+    hub.add_model("acme/late", "2025-07-20T00:00:00.000Z", downloads_all_time=3)
+    kids = children(30, "u", seed=3)
+    hub.add_children("acme/base", "finetune", {m: hub_time(t) for m, t in kids.items()})
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "acme/base", "--store", store,
+            "--date", "2025-05-01", "--endpoint", hub.url,
+        )  # fmt: skip
+        assert code == 0, err
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "finetunes", "--model", "acme/base", "--model",
+            "acme/late", "--out", store, "--as-of", AS_OF, "--endpoint", hub.url,
+        )  # fmt: skip
+        assert code == 0, err
+    assert (store / "finetune" / "AS_OF").read_text().strip() == "2025-08-15T12:00:00+00:00"
+    panel = load_panel(store)
+    assert panel.data_date == pd.Timestamp("2025-08-16", tz="UTC")
+    as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
+    base = panel.series_of("acme/base", "finetunes")
+    assert base["cumulative"].tolist() == expected_counts(BASE_CREATED, list(kids.values()), as_of)
+    assert not base["partial"].any()
+    assert panel.series_of("acme/late", "finetunes")["cumulative"].tolist() == [0]
+    # An earlier collection time never moves the date back.
+    from bayesgrowth.collect import _date_directory
+
+    _date_directory(store, pd.Timestamp("2025-06-01", tz="UTC"))
+    assert load_panel(store).data_date == pd.Timestamp("2025-08-16", tz="UTC")

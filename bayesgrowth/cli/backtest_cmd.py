@@ -22,12 +22,11 @@ from bayesgrowth.backtest import (
     run_backtest,
 )
 from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_authors
-from bayesgrowth.cli.options import DataOption
-from bayesgrowth.data import load_panel
+from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
-from bayesgrowth.store import write_text
+from bayesgrowth.store import write_csv, write_text
 
 HISTORY_TARGET = 12
 """``--history K`` forecasts month 12 (issue 4)."""
@@ -93,13 +92,10 @@ def format_metrics(metrics: pd.DataFrame) -> str:
 
 def write_result(result: BacktestResult, out: Path) -> None:
     """``metrics.csv``, ``forecasts.csv`` and one ``diagnostics-METHOD.csv`` per reporting method."""
-    out.mkdir(parents=True, exist_ok=True)
-    result.metrics.to_csv(out / "metrics.csv", index=False, float_format="%.6g")
-    result.forecasts[FORECAST_FILE_COLUMNS].to_csv(
-        out / "forecasts.csv", index=False, float_format="%.6g"
-    )
+    write_csv(out / "metrics.csv", result.metrics, float_format="%.6g")
+    write_csv(out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS], float_format="%.6g")
     for method, table in result.diagnostics.items():
-        table.to_csv(out / f"diagnostics-{method}.csv", index=False, float_format="%.6g")
+        write_csv(out / f"diagnostics-{method}.csv", table, float_format="%.6g")
 
 
 def protocol_sampling(
@@ -249,7 +245,7 @@ def backtest(
         for name in method.split(",")
         if name.strip()
     ]
-    panel = load_panel(data, metrics=(metric,)).metric(metric)
+    panel = load_reported(data, metrics=(metric,)).metric(metric)
     split = choose_split(
         panel,
         as_of=as_of,
@@ -293,9 +289,8 @@ def paper_table_cmd(
     data: DataOption = None,
 ) -> None:
     """Regenerate the paper's Table 1 (top models by last fine-tune count) with our fit status."""
-    table = paper_table(load_panel(data, metrics=("finetunes",)), top=top)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, float_format="%.6g")
+    table = paper_table(load_reported(data, metrics=("finetunes",)), top=top)
+    write_csv(out, table, float_format="%.6g")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"wrote {out}")
 
@@ -312,7 +307,7 @@ def baseline_cmd(
     """Fit the paper's curve to every series; print the statuses and the match with the authors."""
     if axis not in ("step", "years"):
         raise DataError(f"--axis must be step or years, not {axis!r}")
-    panel = load_panel(data, metrics=(metric,)).metric(metric)
+    panel = load_reported(data, metrics=(metric,)).metric(metric)
     start = time.perf_counter()
     fits = with_authors(fit_panel(panel, axis=axis, m=m), panel.paper_fits)
     print(
@@ -331,8 +326,7 @@ def baseline_cmd(
             f"authors' other rows matched within 1% on all three parameters: "
             f"{others['matches_authors'].mean():.1%} of {len(others):,}"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fits.to_csv(out, index=False, float_format="%.6g")
+    write_csv(out, fits, float_format="%.6g")
     print(f"wrote {out}")
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from bayesgrowth.collect import RELATIONS, collect_finetunes
 from bayesgrowth.downloads import collect_downloads
@@ -60,6 +61,10 @@ def _model_ids(models: list[str] | None, from_file: Path | None) -> list[str]:
             raise typer.BadParameter(
                 f"{model!r} is not a model id of the form ORG/NAME", param_hint="--model"
             )
+        try:
+            validate_repo_id(model)
+        except HFValidationError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--model") from None
     return list(dict.fromkeys(ids))
 
 
@@ -112,6 +117,12 @@ def finetunes(
     models = _model_ids(model, from_file)
     if not models and not org:
         raise typer.BadParameter("give base models with --model, --org or --from-file")
+    for name in org or []:
+        if not name.strip() or "/" in name:
+            raise typer.BadParameter(
+                f"{name!r} is not an organisation name (the part of a model id before '/')",
+                param_hint="--org",
+            )
     when = None
     if as_of is not None:
         try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bayesgrowth.cli.options import DataOption, MetricOption
+from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
 from bayesgrowth.data import load_panel
 from bayesgrowth.panel import TIME_UNIT
 from bayesgrowth.summary import organisation_table, totals
@@ -45,7 +45,7 @@ def show(
     data: DataOption = None,
 ) -> None:
     """Print one model's series as CSV: t, date, cumulative."""
-    panel = load_panel(data, metrics=(metric,))
+    panel = load_reported(data, metrics=(metric,))
     series = panel.series_of(model, metric)
     out = series[["t", "date", "cumulative"]].assign(date=series["date"].dt.strftime("%Y-%m-%d"))
     out.to_csv(sys.stdout, index=False)

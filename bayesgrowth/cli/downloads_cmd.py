@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from bayesgrowth.cli.options import DataOption
-from bayesgrowth.data import load_panel
+from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.defaults import SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
-from bayesgrowth.store import write_csv, write_text
+from bayesgrowth.store import write_csv, write_figure, write_text
 
 
 def deepseek(
@@ -46,7 +45,7 @@ def deepseek(
     from bayesgrowth.claims import format_table, plot_claim, plot_largest, study_claim
     from bayesgrowth.plots import plot_prior_predictive
 
-    panel = load_panel(data, metrics=("downloads",))
+    panel = load_reported(data, metrics=("downloads",))
     study = study_claim(
         panel,
         organization=organization,
@@ -74,7 +73,7 @@ def deepseek(
         "prior.png": prior,
     }
     for name, figure in figures.items():
-        figure.savefig(out / name, dpi=130)
+        write_figure(out / name, figure, dpi=130)
         plt.close(figure)
     study.fit.save(out / "fit.nc")
     print(f'claim: "{study.claim.quote}"')

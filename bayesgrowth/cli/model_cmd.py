@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from bayesgrowth import defaults
-from bayesgrowth.cli.options import DataOption, MetricOption
-from bayesgrowth.data import load_panel
+from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
 from bayesgrowth.store import write_csv, write_text
 
 # PyMC takes seconds to import: the model modules are imported inside the commands that need
@@ -27,7 +26,7 @@ def _fit(data, metric, orgs, models, settings):
 
     from bayesgrowth.fitting import fit as fit_model
 
-    panel = load_panel(data, metrics=(metric,))
+    panel = load_reported(data, metrics=(metric,))
     if orgs or models:
         panel = panel.select(organizations=orgs or None, models=models or None)
     print(f"fitting {panel.metric(metric).n_series:,} {metric} series from {panel.source}")
