@@ -116,6 +116,13 @@ def diagnose(idata: xr.DataTree, wall_seconds: float, max_depth: int = 10) -> Di
         bulk = _flat(az.ess(post, method="bulk"))
         tail = _flat(az.ess(post, method="tail"))
     depth = stats["depth"] if "depth" in stats else stats.get("tree_depth")
+    # The samplers' own flag where they keep one: PyMC also records depth 10 for a trajectory
+    # that ended by itself at its 10th doubling, so counting depth >= 10 over-reports.
+    hit = next(
+        (stats[k] for k in ("maxdepth_reached", "reached_max_treedepth") if k in stats), None
+    )
+    if hit is None and depth is not None:
+        hit = depth >= max_depth
     div = stats["diverging"] if "diverging" in stats else stats.get("divergences")
     worst = rhat.sort_values(ascending=False).head(5)
     return Diagnostics(
@@ -123,7 +130,7 @@ def diagnose(idata: xr.DataTree, wall_seconds: float, max_depth: int = 10) -> Di
         max_rhat=float(rhat.max()),
         min_ess_bulk=float(bulk.min()),
         min_ess_tail=float(tail.min()),
-        max_depth_hits=int((depth >= max_depth).sum()) if depth is not None else 0,
+        max_depth_hits=int(hit.sum()) if hit is not None else 0,
         mean_tree_depth=float(depth.mean()) if depth is not None else float("nan"),
         wall_seconds=float(wall_seconds),
         draws=int(post.sizes["draw"]),

@@ -6,6 +6,7 @@ import hashlib
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -102,6 +103,38 @@ def data_hash(panel: Panel, metric: str) -> str:
     return h.hexdigest()
 
 
+def require_backend(sampler: str) -> None:
+    """Check that ``sampler``'s optional backend is installed (numpyro needs JAX and numpyro).
+
+    Raises
+    ------
+    SamplingError
+        When it is not, saying what to install.
+    """
+    if sampler == "numpyro":
+        try:
+            import numpyro  # noqa: F401
+        except ImportError:
+            raise SamplingError(
+                "the numpyro sampler needs JAX and numpyro: pip install numpyro"
+            ) from None
+
+
+def paper_estimates(panel: Panel, metric: str, models: Sequence[str]) -> pd.DataFrame | None:
+    """The authors' own ``lambda_i, mu_i, sigma_i`` for ``models``, indexed by model.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` where there are none to compare with: the snapshot's fits are of the
+        fine-tune series only (months axis, μ in years), never of downloads.
+    """
+    paper = panel.paper_fits
+    if metric != "finetunes" or paper.empty:
+        return None
+    return paper.set_index("model")[["lambda_i", "mu_i", "sigma_i"]].reindex(models)
+
+
 def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
     cores = min(s.chains, os.cpu_count() or 1)
     if s.sampler == "nutpie":
@@ -132,13 +165,7 @@ def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
             target_accept=s.target_accept,
             progress_bar=progress,
         )
-    if s.sampler == "numpyro":
-        try:
-            import numpyro  # noqa: F401
-        except ImportError:
-            raise SamplingError(
-                "the numpyro sampler needs JAX and numpyro: pip install numpyro"
-            ) from None
+    require_backend(s.sampler)
     return pm.sample(
         draws=s.draws,
         tune=s.tune,
@@ -211,12 +238,7 @@ def fit(
     diagnostics = diagnose(idata, wall)
     for problem in diagnostics.problems():
         print(f"WARNING: {problem}", file=sys.stderr)
-    paper = panel.paper_fits
-    paper = (
-        paper.set_index("model")[["lambda_i", "mu_i", "sigma_i"]].reindex(design.models)
-        if not paper.empty
-        else None
-    )
+    paper = paper_estimates(panel, metric, design.models)
     return GrowthFit(
         idata=idata,
         design=design,

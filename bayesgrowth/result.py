@@ -245,8 +245,7 @@ class GrowthFit:
             Columns ``model, organization, metric, t, mean, q05, q25, q50, q75, q95`` with
             t = last observed + 1 … last + horizon, one block per series (dormant ones included).
         """
-        if horizon < 1:
-            raise BayesGrowthError("horizon must be at least 1")
+        _check_request(horizon, n_samples)
         d = self.design
         steps = d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
@@ -293,6 +292,7 @@ class GrowthFit:
         self, organization: str, horizon: int, *, n_samples: int = 500, seed: int | None = None
     ) -> pd.DataFrame:
         """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon)."""
+        _check_request(horizon, n_samples)
         d = self.design
         known = list(d.organizations)
         if organization not in known:
@@ -397,8 +397,19 @@ class GrowthFit:
 
     # --- persistence -------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the fit to ``path`` (zarr if it ends in ``.zarr``, else netCDF), atomically."""
+        """Write the fit to ``path`` (zarr if it ends in ``.zarr``, else netCDF), atomically.
+
+        A file or zarr store of a fit already there is replaced; any other directory, or a file
+        where a zarr store would go, is left alone.
+
+        Raises
+        ------
+        FitFileError
+            When ``path`` is a directory that is not a saved zarr fit, or a file and the path
+            ends in ``.zarr``.
+        """
         path = Path(path)
+        _check_replaceable(path)
         tree = xr.DataTree.from_dict(
             {
                 "posterior": self.idata["posterior"].to_dataset(),
@@ -427,6 +438,32 @@ class GrowthFit:
         os.replace(tmp, path)
         tmp.parent.rmdir()
         return path
+
+
+def _check_request(horizon: int, n_samples: int) -> None:
+    if horizon < 1:
+        raise BayesGrowthError(f"horizon must be at least 1, not {horizon}")
+    if n_samples < 1:
+        raise BayesGrowthError(f"the number of samples must be at least 1, not {n_samples}")
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to save over anything but a fit of the same kind."""
+    if path.is_dir():
+        if path.suffix != ".zarr":
+            raise FitFileError(f"{path} is a directory: give a file name for the netCDF fit")
+        try:
+            with xr.open_datatree(path, engine="zarr", consolidated=False) as saved:
+                ours = "bayesgrowth_format" in saved.attrs
+        except (OSError, ValueError, KeyError):  # not a zarr store at all
+            ours = False
+        if not ours:
+            raise FitFileError(
+                f"{path} is a directory that is not a saved fit: it is left alone; choose "
+                "another path"
+            )
+    elif path.suffix == ".zarr" and path.exists():
+        raise FitFileError(f"{path} is a file, not a zarr store: it is left alone")
 
 
 def load(path: str | os.PathLike) -> GrowthFit:

@@ -453,3 +453,20 @@ def test_add_months_clips_to_month_end_and_agrees_for_scalar_and_array():
         pd.testing.assert_series_equal(add_months(start, m), add_months(start, np.full(3, m)))
     mixed = add_months(start, np.array([1, 0, 2]))
     assert list(mixed.dt.day) == [29, 15, 29] and list(mixed.index) == [5, 7, 9]
+
+
+def test_the_authors_fits_are_compared_with_fine_tune_fits_only(tmp_path):
+    """The snapshot's lambda_i, mu_i, sigma_i are fits of the fine-tune series: a download fit of
+    the same model has none to show beside it."""
+    from csvfiles import download_table, finetune_table, write_snapshot
+
+    from bayesgrowth.fitting import paper_estimates
+
+    root = write_snapshot(
+        tmp_path / "snap", {"ACME": finetune_table(fit_columns=True)}, {"ACME": download_table()}
+    )
+    panel = bg.load_panel(root)
+    models = ["acme/alpha", "acme/beta"]
+    table = paper_estimates(panel, "finetunes", models)
+    assert table.loc["acme/alpha"].tolist() == [2.5, 1.0, 3.0]
+    assert paper_estimates(panel, "downloads", models) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -166,6 +167,32 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert "seed" in tree.attrs["config"] and tree.attrs["data_hash"] == fitted.data_hash
 
 
+def test_save_replaces_a_fit_and_nothing_else(fitted, tmp_path):
+    from bayesgrowth.result import FitFileError
+
+    results = tmp_path / "results"
+    (results / "notes.txt").parent.mkdir()
+    (results / "notes.txt").write_text("keep")
+    with pytest.raises(FitFileError, match="is a directory: give a file name"):
+        fitted.save(results)
+    other = tmp_path / "other.zarr"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep")
+    with pytest.raises(FitFileError, match="not a saved fit: it is left alone"):
+        fitted.save(other)
+    plain = tmp_path / "plain.zarr"
+    plain.write_text("keep")
+    with pytest.raises(FitFileError, match="is a file, not a zarr store"):
+        fitted.save(plain)
+    assert [p.read_text() for p in (results / "notes.txt", other / "notes.txt", plain)] == [
+        "keep"
+    ] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.zarr", "plain.zarr", "results"]
+    store = fitted.save(tmp_path / "fit.zarr")
+    assert fitted.save(store) == store  # a saved fit is replaced
+    bayesgrowth.load(store)
+
+
 def test_load_rejects_garbage(tmp_path):
     bad = tmp_path / "bad.nc"
     bad.write_text("not a fit")
@@ -242,3 +269,76 @@ def test_fit_command_saves_its_sampler_settings(tmp_path):
     bad = CliRunner().invoke(app, [*args, "--sampler", "emcee", "--out", str(out)])
     assert isinstance(bad.exception, SamplingError)
     assert "unknown sampler 'emcee'" in str(bad.exception)
+
+
+def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
+    """PyMC records depth 10 also for a trajectory that stopped by itself at its 10th doubling:
+    the sampler's own flag (nutpie ``maxdepth_reached``, PyMC ``reached_max_treedepth``) counts."""
+    stats = fitted.idata["sample_stats"].to_dataset()
+    flag = "maxdepth_reached"
+    assert flag in stats
+    stats["depth"] = xr.full_like(stats["depth"], 10)
+    stats[flag] = xr.zeros_like(stats[flag]) | (np.arange(stats.sizes["draw"]) % 50 == 0)
+    tree = fitted.idata.copy()
+    tree["sample_stats"] = xr.DataTree(stats)
+    expected = stats.sizes["chain"] * len(range(0, stats.sizes["draw"], 50))
+    assert diagnose(tree, 1.0).max_depth_hits == expected
+    stats = stats.rename({flag: "reached_max_treedepth"})
+    tree["sample_stats"] = xr.DataTree(stats)
+    assert diagnose(tree, 1.0).max_depth_hits == expected
+    tree["sample_stats"] = xr.DataTree(stats.drop_vars("reached_max_treedepth"))
+    assert diagnose(tree, 1.0).max_depth_hits == stats["depth"].size  # no flag: depth >= 10
+
+
+def test_forecasts_refuse_empty_requests(fitted):
+    org = fitted.design.organizations[0]
+    for call in (
+        lambda: fitted.forecast(0),
+        lambda: fitted.forecast_new(org, -2),
+    ):
+        with pytest.raises(BayesGrowthError, match="horizon must be at least 1"):
+            call()
+    with pytest.raises(BayesGrowthError, match="number of samples must be at least 1, not 0"):
+        fitted.forecast(3, n_samples=0)
+
+
+def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+    from bayesgrowth.result import GrowthFit
+
+    tree = fitted.idata.copy()
+    stats = tree["sample_stats"].to_dataset()
+    stats["diverging"] = xr.ones_like(stats["diverging"])
+    tree["sample_stats"] = xr.DataTree(stats)
+    bad = GrowthFit(
+        idata=tree,
+        design=fitted.design,
+        config=fitted.config,
+        data_hash=fitted.data_hash,
+        diagnostics=diagnose(tree, 1.0),
+    )
+    path = bad.save(tmp_path / "bad.nc")
+    result = CliRunner().invoke(
+        app, ["forecast", "--fit", str(path), "--horizon", "2", "--out", str(tmp_path / "f.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"WARNING: {path} was sampled with a problem: {stats['diverging'].size} divergent" in (
+        result.output
+    )
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("numpyro") is not None, reason="numpyro is installed here"
+)
+def test_a_missing_sampler_backend_is_named_before_reading_data(tmp_path):
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+    from bayesgrowth.fitting import SamplingError
+
+    args = ["fit", "--data", str(tmp_path / "nowhere"), "--sampler", "numpyro"]
+    bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "fit.nc")])
+    assert isinstance(bad.exception, SamplingError)
+    assert "needs JAX and numpyro" in str(bad.exception)

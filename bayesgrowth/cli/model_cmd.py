@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,16 @@ def _fit(data, metric, orgs, models, settings):
     return result
 
 
+def _load_warned(path: Path):
+    """Reopen a saved fit, repeating on stderr each sampling problem it was saved with."""
+    from bayesgrowth.result import load
+
+    result = load(path)
+    for problem in result.diagnostics().problems():
+        print(f"WARNING: {path} was sampled with a problem: {problem}", file=sys.stderr)
+    return result
+
+
 def register(app: typer.Typer) -> None:
     """Attach the model commands to the top-level app."""
 
@@ -61,9 +72,10 @@ def register(app: typer.Typer) -> None:
         ] = defaults.TARGET_ACCEPT,
     ) -> None:
         """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
-        from bayesgrowth.fitting import SamplerSettings
+        from bayesgrowth.fitting import SamplerSettings, require_backend
 
         # Built (and so checked) before any data are read.
+        require_backend(sampler)
         settings = SamplerSettings(
             draws=draws,
             tune=tune,
@@ -92,9 +104,7 @@ def register(app: typer.Typer) -> None:
         samples: Annotated[int, typer.Option(help="Posterior draws used.")] = 1000,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
-        from bayesgrowth.result import load
-
-        result = load(fit)
+        result = _load_warned(fit)
         if new_model_of:
             table = result.forecast_new(new_model_of, horizon, n_samples=samples)
         else:
@@ -108,9 +118,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
     ) -> None:
         """Write λ, μ, σ posterior medians and 90% intervals per model, beside the paper's values."""
-        from bayesgrowth.result import load
-
-        table = load(fit).parameters()
+        table = _load_warned(fit).parameters()
         write_csv(out, table)
         print(f"wrote {len(table):,} rows to {out}")
 
