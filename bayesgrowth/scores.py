@@ -38,8 +38,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-OFF_2X = float(np.log10(2.0))
-"""An absolute log10 error above this is a forecast off by more than a factor of two."""
+
+def off_2x(point: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether ``1 + point`` and ``1 + y`` differ by more than a factor of two.
+
+    The same as ``|log10(1 + point) - log10(1 + y)| > log10 2``, but exact: integer counts are
+    often exactly 2x apart (0 and 1, 5 and 11), and the rounding of the logarithms put some of
+    those above the threshold and others below.
+    """
+    a, b = 1.0 + np.asarray(point, dtype=float), 1.0 + np.asarray(y, dtype=float)
+    return np.maximum(a, b) > 2.0 * np.minimum(a, b)
+
 
 SCORE_COLUMNS = (
     "n",
@@ -172,7 +181,7 @@ def score_rows(
         unknown if origin is None or samples is None else (samples > origin[:, None]).mean(axis=1)
     )
     return pd.DataFrame(
-        {"abs_log10_error": error, "off_2x": error > OFF_2X, "in_50": in_50, "in_90": in_90}
+        {"abs_log10_error": error, "off_2x": off_2x(point, y), "in_50": in_50, "in_90": in_90}
     ).assign(**pit, **content, grew=grew, p_grew=p_grew, crps=crps)
 
 

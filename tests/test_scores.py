@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayesgrowth.scores import OFF_2X, crps_samples, log1p10, score_rows, summarise
+from bayesgrowth.scores import crps_samples, log1p10, score_rows, summarise
 
 
 def test_log_error_and_factor_two():
@@ -14,8 +14,18 @@ def test_log_error_and_factor_two():
         y=np.array([99.0, 0.0, 0.0]), point=np.array([9.0, 3.0, 1.0]), quantiles=None, samples=None
     )
     # log10(10) - log10(100) = -1; log10(4) = 0.602 > log10(2); log10(2) itself is not "more than" 2x
-    assert rows["abs_log10_error"].to_numpy() == pytest.approx([1.0, np.log10(4), OFF_2X])
+    assert rows["abs_log10_error"].to_numpy() == pytest.approx([1.0, np.log10(4), np.log10(2)])
     assert rows["off_2x"].tolist() == [True, True, False]
+
+
+def test_exactly_twice_is_never_more_than_twice():
+    """Counts exactly 2x apart on 1 + x: the logarithms' rounding must not decide."""
+    y = np.array([0.0, 1, 2, 5, 9, 19, 49, 4])
+    point = 2 * y + 1  # 1 + point = 2 (1 + y)
+    rows = score_rows(y=y, point=point, quantiles=None, samples=None)
+    assert not rows["off_2x"].any()
+    assert score_rows(y=point, point=y, quantiles=None, samples=None)["off_2x"].sum() == 0
+    assert score_rows(y=y, point=point + 1e-9, quantiles=None, samples=None)["off_2x"].all()
 
 
 def test_coverage_counts_the_interval_ends_as_inside():

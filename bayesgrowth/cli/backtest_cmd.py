@@ -93,7 +93,8 @@ def format_metrics(metrics: pd.DataFrame) -> str:
 def write_result(result: BacktestResult, out: Path) -> None:
     """``metrics.csv``, ``forecasts.csv`` and one ``diagnostics-METHOD.csv`` per reporting method."""
     write_csv(out / "metrics.csv", result.metrics, float_format="%.6g")
-    write_csv(out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS], float_format="%.6g")
+    # Ten digits: download counts run to millions and keep every digit (%.6g rounded them).
+    write_csv(out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS], float_format="%.10g")
     for method, table in result.diagnostics.items():
         write_csv(out / f"diagnostics-{method}.csv", table, float_format="%.6g")
 
