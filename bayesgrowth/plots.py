@@ -60,6 +60,52 @@ def plot_forecast(
     return fig, ax
 
 
+def plot_forecasts(
+    observed: pd.DataFrame,
+    forecast: pd.DataFrame,
+    models: list[str],
+    *,
+    metric: str = "finetunes",
+    ncols: int = 3,
+):
+    """Small multiples of :func:`plot_forecast`, one panel per model in ``models``.
+
+    Parameters
+    ----------
+    observed
+        Columns ``model, t, cumulative`` (what the fit saw).
+    forecast
+        Columns ``model, t, q05, q25, q50, q75, q95``.
+    models
+        The models to draw, in order.
+    metric
+        ``finetunes`` or ``downloads`` (axis labels).
+    ncols
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    nrows = -(-len(models) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, model in zip(axes.flat, models, strict=False):
+        plot_forecast(
+            observed[observed["model"] == model],
+            forecast[forecast["model"] == model],
+            title=model,
+            metric=metric,
+            ax=ax,
+        )
+        ax.title.set_fontsize(9)
+        if ax is not axes.flat[0]:  # one legend is enough
+            ax.get_legend().remove()
+    for ax in axes.flat[len(models) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
 def plot_prior_predictive(
     priors: Priors,
     final_counts: np.ndarray,

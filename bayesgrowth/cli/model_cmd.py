@@ -10,7 +10,7 @@ import typer
 
 from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
-from bayesgrowth.store import write_csv, write_text
+from bayesgrowth.store import write_csv, write_figure, write_text
 
 # PyMC takes seconds to import: the model modules are imported inside the commands that need
 # them, so `bayesgrowth data …` and `--help` stay quick.
@@ -35,7 +35,22 @@ def _fit(data, metric, orgs, models, settings):
     print("diagnostics:")
     for line in result.diagnostics().lines():
         print(f"  {line}")
-    return result
+    return panel.metric(metric), result
+
+
+def _plot_largest(panel, forecast, metric: str, path: Path, n: int = 6) -> None:
+    """The forecast bands of the ``n`` series with the largest last count, as one figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+
+    from bayesgrowth.plots import plot_forecasts
+
+    models = panel.series.nlargest(n, "last_value")["model"].tolist()
+    figure = plot_forecasts(panel.observations, forecast, models, metric=metric)
+    write_figure(path, figure)
+    plt.close(figure)
 
 
 def _load_warned(path: Path):
@@ -84,7 +99,7 @@ def register(app: typer.Typer) -> None:
             sampler=sampler,
             target_accept=target_accept,
         )
-        result = _fit(data, metric, org, model, settings)
+        _, result = _fit(data, metric, org, model, settings)
         print(f"saved {result.save(out)}")
 
     @app.command("forecast")
@@ -134,13 +149,17 @@ def register(app: typer.Typer) -> None:
         horizon: Annotated[int, typer.Option(help="Forecast horizon in steps.")] = 12,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
-        """The main job: fit every series, then write fit, forecasts, parameters and diagnostics."""
+        """The main job: fit every series, then write fit, forecasts (table and a figure of the
+        largest series' bands), parameters and diagnostics."""
         from bayesgrowth.fitting import SamplerSettings
 
-        result = _fit(data, metric, None, None, SamplerSettings(draws=draws, tune=tune, seed=seed))
+        settings = SamplerSettings(draws=draws, tune=tune, seed=seed)
+        panel, result = _fit(data, metric, None, None, settings)
         out.mkdir(parents=True, exist_ok=True)
         result.save(out / f"fit-{metric}.nc")
-        write_csv(out / f"forecasts-{metric}.csv", result.forecast(horizon))
+        forecast = result.forecast(horizon)
+        write_csv(out / f"forecasts-{metric}.csv", forecast)
+        _plot_largest(panel, forecast, metric, out / f"forecasts-{metric}.png")
         parameters = result.parameters()
         write_csv(out / f"parameters-{metric}.csv", parameters)
         if "paper_lambda" in parameters:

@@ -1,0 +1,38 @@
+"""``bayesgrowth run``, the README's main job, end to end on a tiny crafted snapshot."""
+
+from __future__ import annotations
+
+import pandas as pd
+from csvfiles import default_snapshot
+from typer.testing import CliRunner
+
+import bayesgrowth
+from bayesgrowth.cli import app
+
+
+def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
+    data = default_snapshot(tmp_path / "snap")
+    out = tmp_path / "latest"
+    args = ["run", "--data", str(data), "--draws", "60", "--tune", "60", "--horizon", "3"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "diagnostics:" in result.output and f"results written to {out}/" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "diagnostics-finetunes.txt",
+        "fit-finetunes.nc",
+        "forecasts-finetunes.csv",
+        "forecasts-finetunes.png",
+        "organisations-finetunes.csv",
+        "parameters-finetunes.csv",
+    ]
+    forecasts = pd.read_csv(out / "forecasts-finetunes.csv")
+    # every series, the never-fine-tuned acme/beta included, three steps past its last month
+    assert forecasts.groupby("model")["t"].apply(list).to_dict() == {
+        "acme/alpha": [4, 5, 6],
+        "acme/beta": [4, 5, 6],
+    }
+    fit = bayesgrowth.load(out / "fit-finetunes.nc")
+    pd.testing.assert_frame_equal(forecasts, fit.forecast(3), check_dtype=False, atol=1e-9)
+    assert (out / "forecasts-finetunes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = (out / "diagnostics-finetunes.txt").read_text()
+    assert text.startswith("chains × draws: 2 × 60;") and "\ndivergences: " in text
