@@ -355,13 +355,18 @@ def test_a_directory_named_like_a_csv_file(tmp_path):
     assert err.value.file == str(root / "finetune" / "OTHER.csv")
 
 
-def test_upper_case_suffix_is_read_not_skipped(tmp_path):
+def two_organisations(tmp_path: Path) -> Path:
+    """The default snapshot plus ``finetune/OTHER.csv`` holding one series, ``other/one``."""
     other = finetune_table()
     other.rows = [other.rows[0]]
     other.rows[0][0] = "other/one"
-    root = write_snapshot(
+    return write_snapshot(
         tmp_path / "snap", {"ACME": finetune_table(), "OTHER": other}, {"ACME": download_table()}
     )
+
+
+def test_upper_case_suffix_is_read_not_skipped(tmp_path):
+    root = two_organisations(tmp_path)
     (root / "finetune" / "OTHER.csv").rename(root / "finetune" / "OTHER.CSV")
     panel = load(root)
     assert "other/one" in set(panel.metric("finetunes").series["model"])
@@ -403,12 +408,7 @@ def test_a_day_ahead_is_allowed_for_local_calendars(tmp_path):
 
 
 def test_models_and_organisations_that_share_no_series(tmp_path):
-    other = finetune_table()
-    other.rows = [other.rows[0]]
-    other.rows[0][0] = "other/one"
-    root = write_snapshot(
-        tmp_path / "snap", {"ACME": finetune_table(), "OTHER": other}, {"ACME": download_table()}
-    )
+    root = two_organisations(tmp_path)
     panel = load(root)
     with pytest.raises(DataError, match="no series is both of organisation.s. OTHER and among"):
         panel.select(organizations=["OTHER"], models=["acme/alpha"])
