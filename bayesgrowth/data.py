@@ -176,7 +176,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
-    frame.index = pd.RangeIndex(2, len(frame) + 2)  # CSV line numbers: the header is line 1
+    frame.index = _record_lines(path, len(frame))  # CSV line numbers: the header is line 1
     blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
     if blank.any():
         blank[blank] = frame[blank].apply(lambda column: column.str.strip().eq("")).all(axis=1)
@@ -201,6 +201,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
     frame["model"] = frame["model"].str.strip()
     frame.attrs["path"] = str(path)
     return frame
+
+
+def _record_lines(path: Path, n_records: int) -> pd.Index:
+    """The file line each record starts on; a quoted cell may span lines, so count them."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        if '"' not in fh.read():  # no quoting, no cell over two lines: one record a line
+            return pd.RangeIndex(2, n_records + 2)
+        fh.seek(0)
+        reader = csv.reader(fh, skipinitialspace=True)
+        next(reader)
+        starts, previous = [], reader.line_num
+        for _ in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+    return pd.Index(starts) if len(starts) == n_records else pd.RangeIndex(2, n_records + 2)
 
 
 def _first_long_row(path: Path) -> tuple[int, int, int] | None:

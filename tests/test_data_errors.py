@@ -413,3 +413,15 @@ def test_models_and_organisations_that_share_no_series(tmp_path):
     with pytest.raises(DataError, match="no series is both of organisation.s. OTHER and among"):
         panel.select(organizations=["OTHER"], models=["acme/alpha"])
     assert panel.select(organizations=["OTHER"], models=["other/one"]).n_series == 1
+
+
+def test_a_quoted_cell_over_two_lines_keeps_later_line_numbers_true(tmp_path):
+    table = finetune_table().copy_row("acme/beta", "acme/gamma")
+    table.set("acme/alpha", "model", '"acme/alpha"')
+    table.set("acme/beta", "created_at", '"2024-07-15\n08:30:00+00:00"')  # a newline inside
+    table.set("acme/gamma", "2-month", "x")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    assert file.read_text().splitlines()[4].startswith("acme/gamma")  # file line 5
+    with pytest.raises(DataError, match="'x' is not a number") as err:
+        load(root)
+    assert_names(err.value, file, 5, "acme/gamma", "2-month")
