@@ -174,8 +174,8 @@ def _series_log_lam(
 ) -> pt.TensorVariable:
     r"""Each active series' log λ, from the coordinate its data identify best.
 
-    A series with at least ``min_increments`` increments that has grown since its start is
-    sampled by its log-level at its last observation, ``log_level`` (:func:`build_model`), and log λ = log_level − log Φ(z_r);
+    A series with at least ``min_increments`` increments is sampled by its log-level at its
+    last observation, ``log_level`` (:func:`build_model`), and log λ = log_level − log Φ(z_r);
     its hierarchical prior enters as a potential. A monthly fine-tune series with a single
     increment tells its level through one over-dispersed count, and where every series is like
     that (``--history 1``) the spread of λ between series and the over-dispersion explain the
@@ -203,15 +203,13 @@ def _series_log_lam(
         log λ per active series.
     """
     n_inc = np.bincount(design.inc_series, minlength=len(design.active))
-    growth = design.last_value[design.active] - design.base_value[design.active]
-    # A series that has not grown since its start (a download series counted once, or flat
-    # since) has no level to start from: it goes by the offset too.
-    level_coordinate = (n_inc >= min_increments) & (growth > 0)
-    by_level = np.flatnonzero(level_coordinate)
-    by_offset = np.flatnonzero(~level_coordinate)
+    by_level = np.flatnonzero(n_inc >= min_increments)
+    by_offset = np.flatnonzero(n_inc < min_increments)
     log_lam = pt.zeros(len(design.active))
     if len(by_level):
-        level = np.log(np.log1p(growth[by_level]))
+        level = np.log(
+            np.log1p(design.last_value[design.active] - design.base_value[design.active])
+        )[by_level]
         log_level = pm.Flat("log_level", shape=len(by_level), initval=level)
         log_lam = pt.set_subtensor(log_lam[by_level], log_level - log_phi_ref[by_level])
         prior = pm.logp(pm.Normal.dist(org_log_lam[by_level], spread), log_lam[by_level])

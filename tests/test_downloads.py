@@ -238,27 +238,6 @@ def test_a_series_counted_once_has_started():
     assert len(increments(design, "org/plain")) > 0
 
 
-def test_a_started_series_that_has_not_grown_builds_a_finite_model():
-    """Flat since its first count, with increments (all 0): no log-level to start from, so its
-    log λ goes by the offset, and the model's starting point is finite."""
-    from bayesgrowth.model import build_model
-    from bayesgrowth.priors import Priors
-
-    panel = make_panel(
-        {"org/flat": [0] + [5] * 20, "org/once": [0, 2], "org/plain": growth(21, 10)},
-        metric="downloads",
-    )
-    design = build_design(panel, "downloads")
-    assert (
-        len(increments(design, "org/flat")) >= 2 and not increments(design, "org/flat")["inc"].any()
-    )
-    model = build_model(design, Priors.for_metric("downloads"))
-    assert model["log_level"].shape.eval() == 1  # org/plain only
-    point = model.initial_point()
-    assert all(np.isfinite(v).all() for v in point.values())
-    assert np.isfinite(model.compile_logp()(point))
-
-
 def test_recorded_after_release_is_left_censored(panel, design):
     """Recording began on day 5: the first recorded count is never read as one day's growth."""
     i = at(design, "acme/recorded-late")
