@@ -2,9 +2,8 @@
 
 The model never reads files or pandas tables; it reads a :class:`Design`. Two parts:
 
-* the **curve part**: every series with a count above zero ("active"), as increments
-  ``d = y_k - y_{k-1}`` over ``(t_{k-1}, t_k]`` (none yet for a download series whose only
-  count above zero is its last) (``t_exact``, so a partial month has a
+* the **curve part**: every series that has grown past the count it starts from ("active"), as
+  increments ``d = y_k - y_{k-1}`` over ``(t_{k-1}, t_k]`` (``t_exact``, so a partial month has a
   short interval). Where the curve part starts is said below.
 * the **onset part**: for every series, the steps it spent at zero, as binary outcomes
   "first count > 0 during step k" aggregated by (organisation, step) — a discrete-time hazard.
@@ -198,9 +197,7 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
     origin = np.where(seen_at_zero, t[np.maximum(start - 1, 0)], 0.0)
 
     last_value = y[last]
-    # A series is active once it has a count above zero, grown since its start or not (a
-    # download series read once, 0 then 2, has started: its curve comes from its organisation).
-    active = np.flatnonzero(last_value > 0)
+    active = np.flatnonzero(last_value > base_value)
     pos = np.full(n, -1)
     pos[active] = np.arange(len(active))
     # Increments between consecutive observations after each series' start; an uncensored
