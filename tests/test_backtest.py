@@ -302,6 +302,8 @@ def test_the_naive_anchors_on_the_real_snapshot():
     nonzero = metrics[metrics["subset"] == "nonzero_at_origin"].set_index("method")
     assert (nonzero["n"] == 596).all()
     assert nonzero.loc["last-value", "median_abs_log10_error"] == pytest.approx(0.049, abs=5e-4)
-    assert nonzero.loc["last-value", "share_off_2x"] == pytest.approx(0.097, abs=5e-4)
+    # The anchors, 9.7% and 9.9% off by > 2x, counted 2 and 3 forecasts exactly 2x off
+    # as off through the rounding of log10; counted exactly, 56 of 596 each (results/README.md).
+    assert nonzero.loc["last-value", "share_off_2x"] == pytest.approx(56 / 596)
     assert nonzero.loc["linear-trend", "median_abs_log10_error"] == pytest.approx(0.058, abs=5e-4)
-    assert nonzero.loc["linear-trend", "share_off_2x"] == pytest.approx(0.099, abs=5e-4)
+    assert nonzero.loc["linear-trend", "share_off_2x"] == pytest.approx(56 / 596)
