@@ -1,0 +1,131 @@
+"""One CSV file of the snapshot's layouts as a table of text cells, its rows numbered by file line.
+
+The loader (:mod:`bayesgrowth.data`) validates the cells; this module only reads them, and makes
+what pandas would get wrong an error naming the file and line: a blank first line, a row longer
+than the header, a repeated column name, a first column other than ``model``.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from bayesgrowth.errors import DataError
+
+
+def csv_files(folder: Path) -> list[Path]:
+    """The ``*.csv`` entries of ``folder``, any case of the suffix (``.CSV`` too), sorted."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
+
+
+def read_csv_file(path: Path) -> pd.DataFrame:
+    """Read one CSV file as text cells (empty cells as ``""``), blank lines dropped.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the file line each row starts on (the header is line 1), with the path in
+        ``attrs["path"]`` and model ids stripped of surrounding spaces.
+
+    Raises
+    ------
+    DataError
+        For an empty or unreadable file, a blank first line, a row longer than the header, a
+        header that repeats a name or does not begin with ``model``, or no rows.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+        if first and not first.strip():  # pandas would skip it and misnumber every line
+            raise DataError(
+                "line 1 is blank: the header must be the first line", file=str(path), row=1
+            )
+        # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
+        # index_col=False: a first row one field longer than the header must not silently turn
+        # the model column into an index (pandas warns instead, and that is made an error here).
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                skip_blank_lines=False,
+                index_col=False,
+            )
+    except IsADirectoryError:
+        raise DataError("is a directory, not a CSV file", file=str(path)) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty (no header)", file=str(path)) from None
+    except pd.errors.ParserWarning as warning:
+        found = _first_long_row(path)
+        if found is None:
+            raise DataError(f"not a readable CSV file ({warning})", file=str(path)) from None
+        row, n, width = found
+        raise DataError(
+            f"the row has {n} fields, the header {width}", file=str(path), row=row
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
+    frame.index = _record_lines(path, len(frame))  # CSV line numbers: the header is line 1
+    blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
+    if blank.any():
+        blank[blank] = frame[blank].apply(lambda column: column.str.strip().eq("")).all(axis=1)
+        frame = frame[~blank]
+    if frame.empty:
+        raise DataError("the file has a header but no rows", file=str(path))
+    # pandas renames a repeated column 'x' to 'x.1', so look at the header as written
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh, skipinitialspace=True), [])
+    repeated = [name for name, n in Counter(header).items() if n > 1]
+    if repeated:
+        raise DataError(
+            f"the header repeats a column name: {', '.join(map(repr, repeated))}",
+            file=str(path),
+            row=1,
+        )
+    if frame.columns[0] != "model":
+        raise DataError(
+            f"the first column must be 'model', found {frame.columns[0]!r}", file=str(path), row=1
+        )
+    # Leading spaces go with skipinitialspace; trailing ones would make 'a/b ' another model.
+    frame["model"] = frame["model"].str.strip()
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def _record_lines(path: Path, n_records: int) -> pd.Index:
+    """The file line each record starts on; a quoted cell may span lines, so count them."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        if '"' not in fh.read():  # no quoting, no cell over two lines: one record a line
+            return pd.RangeIndex(2, n_records + 2)
+        fh.seek(0)
+        reader = csv.reader(fh, skipinitialspace=True)
+        next(reader)
+        starts, previous = [], reader.line_num
+        for _ in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+    return pd.Index(starts) if len(starts) == n_records else pd.RangeIndex(2, n_records + 2)
+
+
+def _first_long_row(path: Path) -> tuple[int, int, int] | None:
+    """Line number and field count of the first record longer than the header, and its width."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, skipinitialspace=True)
+        width = len(next(reader))
+        for record in reader:
+            if len(record) > width:
+                return reader.line_num, len(record), width
+    return None
