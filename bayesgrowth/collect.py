@@ -162,8 +162,7 @@ def collect_finetunes(
         raise BayesGrowthError(
             f"unknown relation(s) {', '.join(unknown)}; choose from {', '.join(RELATIONS)}"
         )
-    # The Hub ignores an empty author filter and would list every model it holds.
-    bad = [org for org in orgs if not org.strip() or "/" in org]
+    bad = [org for org in orgs if not is_organisation_name(org)]
     if bad:
         raise BayesGrowthError(f"{bad[0]!r} is not an organisation name (no '/', not empty)")
     spec = {
@@ -231,6 +230,14 @@ def _run_finetunes(
             result.counted[base] = done["count"]
             result.files.add(Path(done["file"]))
     return result
+
+
+def is_organisation_name(name: str) -> bool:
+    """Whether ``name`` can be a Hub namespace to list: not blank, no ``/``.
+
+    The Hub ignores an empty author filter and would list every model it holds.
+    """
+    return bool(name.strip()) and "/" not in name
 
 
 def _date_directory(out: Path, as_of: pd.Timestamp) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from bayesgrowth.collect import RELATIONS, collect_finetunes
+from bayesgrowth.collect import RELATIONS, collect_finetunes, is_organisation_name
 from bayesgrowth.downloads import collect_downloads
 from bayesgrowth.hub import RetryPolicy, make_api
 from bayesgrowth.panel import to_utc
@@ -118,7 +118,7 @@ def finetunes(
     if not models and not org:
         raise typer.BadParameter("give base models with --model, --org or --from-file")
     for name in org or []:
-        if not name.strip() or "/" in name:
+        if not is_organisation_name(name):
             raise typer.BadParameter(
                 f"{name!r} is not an organisation name (the part of a model id before '/')",
                 param_hint="--org",
