@@ -9,16 +9,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor
 import xarray as xr
+from pymc.initial_point import make_initial_point_fn
 
 from bayesgrowth import defaults
 from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
 from bayesgrowth.errors import BayesGrowthError
-from bayesgrowth.model import build_model
+from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.panel import Panel
 from bayesgrowth.priors import Priors
 from bayesgrowth.result import GrowthFit
@@ -135,16 +137,32 @@ def paper_estimates(panel: Panel, metric: str, models: Sequence[str]) -> pd.Data
     return paper.set_index("model")[["lambda_i", "mu_i", "sigma_i"]].reindex(models)
 
 
-def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
+def jittered_variables(model: pm.Model, metric: str) -> set:
+    """The free variables of ``model`` whose chains start jittered (nutpie and PyMC's sampler).
+
+    Parameters
+    ----------
+    model
+        A model from :func:`bayesgrowth.model.build_model`.
+    metric
+        Its metric: the variables of :data:`bayesgrowth.model.FIXED_START` for it start at the
+        model's initial point in every chain.
+
+    Returns
+    -------
+    set
+        Random variables of ``model``, to be started with a U(-1, 1) jitter on their
+        unconstrained scale.
+    """
+    return {rv for rv in model.free_RVs if rv.name not in FIXED_START[metric]}
+
+
+def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) -> xr.DataTree:
     cores = min(s.chains, os.cpu_count() or 1)
+    jittered = jittered_variables(model, metric)
     if s.sampler == "nutpie":
         import nutpie
 
-        # Chains start from the initial point with a U(-1, 1) jitter on every free variable but
-        # the per-series log-level, whose initial value the data fix: ±1 on log(log(1 + count))
-        # starts a series of 10^8 downloads at e^50, where one chain's step size collapsed
-        # (10^-13) on the full download snapshot.
-        #
         # Compiled without numba's fast-math, which lets LLVM reorder and fuse floating-point
         # operations differently in code compiled afresh and in the same code loaded from
         # pytensor's cache: the first fit of a new panel (or after an install or a cleared cache)
@@ -152,9 +170,7 @@ def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
         # turned that into other draws. Strict floating point gives one log density whatever the
         # cache holds, at the same speed (0.83 against 0.81 ms per gradient on 2,301 series).
         with pytensor.config.change_flags(numba__fastmath=False):
-            compiled = nutpie.compile_pymc_model(
-                model, jitter_rvs={rv for rv in model.free_RVs if rv.name != "log_level"}
-            )
+            compiled = nutpie.compile_pymc_model(model, jitter_rvs=jittered)
         return nutpie.sample(
             compiled,
             draws=s.draws,
@@ -166,6 +182,13 @@ def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
             progress_bar=progress,
         )
     require_backend(s.sampler)
+    if s.sampler == "pymc":
+        # The same starts as nutpie's, one per chain (numpyro jitters every free variable).
+        start = make_initial_point_fn(model=model, jitter_rvs=jittered, return_transformed=False)
+        chain_seeds = np.random.default_rng(s.seed).integers(2**31, size=s.chains)
+        starts = {"init": "adapt_diag", "initvals": [start(int(c)) for c in chain_seeds]}
+    else:
+        starts = {}
     return pm.sample(
         draws=s.draws,
         tune=s.tune,
@@ -177,6 +200,7 @@ def _sample(model: pm.Model, s: SamplerSettings, progress: bool) -> xr.DataTree:
         nuts_sampler=s.sampler,
         model=model,
         compute_convergence_checks=False,
+        **starts,
     )
 
 
@@ -233,7 +257,7 @@ def fit(
     design = build_design(panel, metric)
     model = build_model(design, config.priors, config.m)
     start = time.perf_counter()
-    idata = _sample(model, config.sampler, progress)
+    idata = _sample(model, metric, config.sampler, progress)
     wall = time.perf_counter() - start
     diagnostics = diagnose(idata, wall)
     for problem in diagnostics.problems():

@@ -88,6 +88,32 @@ from bayesgrowth.priors import Priors
 INCREMENT_FLOOR = 1e-4
 """Added to every expected increment so a count far in the curve's tail has finite likelihood."""
 
+FIXED_START = {
+    "finetunes": ("log_level",),
+    "downloads": ("log_level", "u_mu", "u_log_sigma", "disp_org", "disp_size"),
+}
+"""Free variables whose chains start at the model's initial point, by metric; every other free
+variable starts jittered by U(−1, 1) on its unconstrained scale, so that R-hat compares chains
+from different places (:func:`bayesgrowth.fitting.fit`).
+
+* ``log_level`` (both metrics): its initial value is the data's, log log(1 + count); ±1 there
+  starts a series of 10^8 downloads at e^50, where a chain's step size collapsed to 10^-13 on
+  the full download snapshot (results/model-experiments.md, fourth round).
+* Downloads also start dispersion (``disp_org``, ``disp_size``) and the organisation means (or
+  offsets) of μ and log σ (``u_mu``, ``u_log_sigma``) unjittered. Weekly increments of up to
+  millions of downloads make the log density about 3·10^11 and pin these quantities to a few
+  hundredths, so ±1 (a factor e on σ, or on α per unit of centred log size) puts a start far
+  below the posterior: on the full snapshot, of 40 jittered starts the median was 6·10^7 below
+  the log density where the chains end up, 7 were more than 10^9 below and the worst 6·10^10.
+  Seed 2 drew a start 2·10^10 below, with gradients of 10^11 (organisation σ, the size slope):
+  its step size fell to 10^-8 within ten draws and it crawled at tree depth 10, 145 tuning
+  draws in 7 minutes, while the other chain finished in under two. With these four unjittered,
+  60 starts were at most 4·10^8 below (median 5·10^5), and seeds 0 to 4 of 2 × 300 draws
+  each finished in 1 to 2 minutes (results/model-experiments.md, twelfth round). Fine-tune counts are thousands, not millions: the log
+  density is about 1.4·10^6 and jittered starts were at most 10^6 below it, so their starts
+  are unchanged.
+"""
+
 
 def negative_binomial_loglik(y: np.ndarray, mean, alpha, logit_pause=None, pausable=None):
     """Sum of negative-binomial log-likelihoods (mean, dispersion α; variance m + m²/α), with an

@@ -16,6 +16,9 @@ from panels import make_panel
 import bayesgrowth
 from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim
 from bayesgrowth.design import BLOCK_STEPS, build_design
+from bayesgrowth.fitting import jittered_variables
+from bayesgrowth.model import FIXED_START, build_model
+from bayesgrowth.priors import Priors
 
 FIRST_DAY = pd.Timestamp("2025-01-01")
 N_DAYS = 32
@@ -297,3 +300,37 @@ def test_forecast_command_writes_every_series_by_day_index(fitted, tmp_path):
     assert set(table["model"]) == set(fitted.design.models)
     assert table["t"].dtype.kind == "i" and set(table["t"]) == {21, 22, 23}
     assert (table["metric"] == "downloads").all()
+
+
+def test_download_chains_start_unjittered_where_the_counts_pin_the_value(design):
+    """Dispersion, the organisation means of μ and log σ and the series' levels start at the
+    initial point in every chain of a download fit; the other free variables start jittered, a
+    different draw per chain (see ``bayesgrowth.model.FIXED_START``)."""
+    from pymc.initial_point import make_initial_point_fn
+
+    model = build_model(design, Priors.for_metric("downloads"))
+    start = make_initial_point_fn(
+        model=model,
+        jitter_rvs=jittered_variables(model, "downloads"),
+        return_transformed=True,
+    )
+    first, second, plain = start(1), start(2), model.initial_point()
+    fixed = {model.rvs_to_values[model[name]].name for name in FIXED_START["downloads"]}
+    assert len(fixed) == 5
+    for name, value in first.items():
+        if name in fixed:
+            np.testing.assert_array_equal(value, plain[name])
+            np.testing.assert_array_equal(second[name], plain[name])
+        else:
+            assert not np.allclose(value, second[name]), name
+
+
+def test_pymc_sampler_starts_its_chains_the_same_way(panel):
+    """``sampler="pymc"`` takes the same per-chain starts (PyMC's own init would jitter the
+    levels too) and runs."""
+    fit = bayesgrowth.fit(
+        panel, "downloads", draws=10, tune=10, chains=2, sampler="pymc", progress=False
+    )
+    level = fit.idata.posterior["log_level"]
+    assert level.sizes["chain"] == 2 and level.sizes["draw"] == 10
+    assert np.isfinite(level.values).all()
