@@ -2,8 +2,9 @@
 
 The model never reads files or pandas tables; it reads a :class:`Design`. Two parts:
 
-* the **curve part**: every series that has grown past the count it starts from ("active"), as
-  increments ``d = y_k - y_{k-1}`` over ``(t_{k-1}, t_k]`` (``t_exact``, so a partial month has a
+* the **curve part**: every series with a count above zero ("active"), as increments
+  ``d = y_k - y_{k-1}`` over ``(t_{k-1}, t_k]`` (none yet for a download series whose only
+  count above zero is its last) (``t_exact``, so a partial month has a
   short interval). Where the curve part starts is said below.
 * the **onset part**: for every series, the steps it spent at zero, as binary outcomes
   "first count > 0 during step k" aggregated by (organisation, step) — a discrete-time hazard.
@@ -26,10 +27,11 @@ Curve time is ``t_exact``, time since creation, and the curve is 0 at t = 0.
   ``base_t``), and only the increments after it are explained by c(t₁) − c(t₀). The days at zero
   before it, lag included, are the onset part's data. A series non-zero on its creation day
   conditions on that count at t = 0; one at zero throughout is dormant (forecast by the onset
-  hazard), and so, for now, is one that has not grown since its first non-zero count (read
-  once, 0 then 2), though it has started: its forecast stays near its count. Making such
-  series active moved the full download fit's default seed into a stuck chain (see
-  ``results/benchmark-fit-downloads``), so it waits on that being understood.
+  hazard). One that has not grown since its first non-zero count (read once, 0 then 2, or flat
+  since) has started, so it is active: its curve comes from its organisation, and its zero
+  increments, where it has any, say it grows slowly. Forecast as dormant, it stayed near its
+  count (facebook/sapiens-pose-1b-torchscript, first counted on day 20 of the download
+  backtest at 132: forecast 132, reached 1,719 by day 29).
 * **The curve's clock** of such a download series starts on the last day it was seen at zero
   (``origin``; the curve is evaluated at t − origin), the clock a dormant series' forecast
   already uses from its onset. Many repositories are created days or weeks before the model is
@@ -200,7 +202,9 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
     origin = np.where(seen_at_zero, t[np.maximum(start - 1, 0)], 0.0)
 
     last_value = y[last]
-    active = np.flatnonzero(last_value > base_value)
+    # A series is active once it has a count above zero, grown since its start or not (a
+    # download series read once, 0 then 2, has started: its curve comes from its organisation).
+    active = np.flatnonzero(last_value > 0)
     pos = np.full(n, -1)
     pos[active] = np.arange(len(active))
     # Increments between consecutive observations after each series' start; an uncensored

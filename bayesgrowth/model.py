@@ -200,17 +200,19 @@ def _series_log_lam(
 ) -> pt.TensorVariable:
     r"""Each active series' log λ, from the coordinate its data identify best.
 
-    A series with at least ``min_increments`` increments is sampled by its log-level at its
-    last observation, ``log_level`` (:func:`build_model`), and log λ = log_level − log Φ(z_r);
-    its hierarchical prior enters as a potential. A monthly fine-tune series with a single
-    increment tells its level through one over-dispersed count, and where every series is like
-    that (``--history 1``) the spread of λ between series and the over-dispersion explain the
-    same variation: sampled by their levels, those series made a funnel with the series spread
-    of log λ (2,374 divergences, R-hat 1.71 on it, in 2 × 8,000 draws). Their log λ is sampled
-    non-centred instead, log λ = organisation mean + s·``z_log_lam``, like their μ (0
-    divergences, R-hat 1.003, with the organisation means non-centred too and a target
-    acceptance of 0.97; 0.99 on the eighth round's floating-point path:
-    :func:`bayesgrowth.defaults.history_sampling`).
+    A series with at least ``min_increments`` increments that has grown since its start is
+    sampled by its log-level at its last observation, ``log_level`` (:func:`build_model`), and
+    log λ = log_level − log Φ(z_r); its hierarchical prior enters as a potential. A monthly
+    fine-tune series with a single increment tells its level through one over-dispersed count,
+    and where every series is like that (``--history 1``) the spread of λ between series and the
+    over-dispersion explain the same variation: sampled by their levels, those series made a
+    funnel with the series spread of log λ (2,374 divergences, R-hat 1.71 on it, in 2 × 8,000
+    draws). Their log λ is sampled non-centred instead, log λ = organisation mean +
+    s·``z_log_lam``, like their μ (0 divergences, R-hat 1.003, with the organisation means
+    non-centred too and a target acceptance of 0.97; 0.99 on the eighth round's floating-point
+    path: :func:`bayesgrowth.defaults.history_sampling`). A series that has not grown since its
+    start (a download series counted once, or flat since) has no level to start from
+    (log log(1 + 0) = −∞) and goes by the offset too.
 
     Parameters
     ----------
@@ -229,13 +231,15 @@ def _series_log_lam(
         log λ per active series.
     """
     n_inc = np.bincount(design.inc_series, minlength=len(design.active))
-    by_level = np.flatnonzero(n_inc >= min_increments)
-    by_offset = np.flatnonzero(n_inc < min_increments)
+    growth = design.last_value[design.active] - design.base_value[design.active]
+    # A series that has not grown since its start (a download series counted once, or flat
+    # since) has no level to start from: it goes by the offset too.
+    level_coordinate = (n_inc >= min_increments) & (growth > 0)
+    by_level = np.flatnonzero(level_coordinate)
+    by_offset = np.flatnonzero(~level_coordinate)
     log_lam = pt.zeros(len(design.active))
     if len(by_level):
-        level = np.log(
-            np.log1p(design.last_value[design.active] - design.base_value[design.active])
-        )[by_level]
+        level = np.log(np.log1p(growth[by_level]))
         log_level = pm.Flat("log_level", shape=len(by_level), initval=level)
         log_lam = pt.set_subtensor(log_lam[by_level], log_level - log_phi_ref[by_level])
         prior = pm.logp(pm.Normal.dist(org_log_lam[by_level], spread), log_lam[by_level])

@@ -225,6 +225,40 @@ def test_zero_throughout_is_dormant(design):
     assert (design.base_value[i], design.last_value[i]) == (0.0, 0.0)
 
 
+def test_a_series_counted_once_has_started():
+    """0 on day 0, then 2 on day 1 (its last day): not dormant, though it has no increment yet;
+    a series read once, above zero, likewise."""
+    panel = make_panel(
+        {"org/new": [0, 2], "org/once": [7], "org/plain": [0, 3, 9, 20], "org/never": [0, 0, 0]},
+        metric="downloads",
+    )
+    design = build_design(panel, "downloads")
+    active = set(design.models[design.active])
+    assert active == {"org/new", "org/once", "org/plain"}
+    i = at(design, "org/new")
+    assert (design.base_t[i], design.base_value[i], design.origin[i]) == (1.0, 2.0, 0.0)
+    assert increments(design, "org/new").empty and increments(design, "org/once").empty
+    assert len(increments(design, "org/plain")) > 0
+
+
+def test_a_started_series_that_has_not_grown_builds_a_finite_model():
+    """Flat since its first count, with increments (all 0): no log-level to start from, so its
+    log λ goes by the offset, and the model's starting point is finite."""
+    panel = make_panel(
+        {"org/flat": [0] + [5] * 20, "org/once": [0, 2], "org/plain": growth(21, 10)},
+        metric="downloads",
+    )
+    design = build_design(panel, "downloads")
+    assert (
+        len(increments(design, "org/flat")) >= 2 and not increments(design, "org/flat")["inc"].any()
+    )
+    model = build_model(design, Priors.for_metric("downloads"))
+    assert model["log_level"].shape.eval() == 1  # org/plain only
+    point = model.initial_point()
+    assert all(np.isfinite(v).all() for v in point.values())
+    assert np.isfinite(model.compile_logp()(point))
+
+
 def test_recorded_after_release_is_left_censored(panel, design):
     """Recording began on day 5: the first recorded count is never read as one day's growth."""
     i = at(design, "acme/recorded-late")
