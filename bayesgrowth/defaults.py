@@ -7,7 +7,7 @@ ESS 724, R-hat 1.0071 before the model was compiled without fast-math). Fewer
 draws were measured and fall short: 1,400 gave ESS 576 but R-hat 1.0096 (the largest of some
 11,000 R-hats, on a well-mixed quantity: noise that more draws shrink), and 1,600 with the
 seventh round's model ESS 327 (``results/model-experiments.md``, eighth round). The full
-download snapshot (830 series, every day): 352 s, ESS 753, R-hat 1.0077
+download snapshot (830 series, every day): 321 s, ESS 871, R-hat 1.0071
 (``results/benchmark-fit-downloads``).
 """
 
