@@ -44,7 +44,10 @@ class SamplerSettings:
         Seeds the sampler and, unless overridden, the forecast simulation.
     sampler
         ``nutpie`` (default: compiled with numba, about twice as fast per iteration here as
-        PyMC's own NUTS), ``pymc`` or ``numpyro`` (needs JAX).
+        PyMC's own NUTS), ``pymc`` or ``numpyro`` (needs JAX). nutpie and ``pymc`` start the
+        chains alike (:func:`jittered_variables`); through PyMC, numpyro jitters every free
+        variable, the per-series log-levels included, which can strand a chain of a download
+        fit (:data:`bayesgrowth.model.FIXED_START`).
     target_accept
         NUTS target acceptance; raised from 0.8 because the curve part has tight regions. At 0.8
         the full fine-tune fit ran in 526 s instead of 903 s but reached only ESS 251 and R-hat
