@@ -3,9 +3,9 @@
 The model never reads files or pandas tables; it reads a :class:`Design`. Two parts:
 
 * the **curve part**: every series with a count above zero ("active"), as increments
-  ``d = y_k - y_{k-1}`` over ``(t_{k-1}, t_k]`` (none yet for a download series whose only
-  count above zero is its last) (``t_exact``, so a partial month has a
-  short interval). Where the curve part starts is said below.
+  ``d = y_k - y_{k-1}`` over ``(t_{k-1}, t_k]`` (``t_exact``, so a partial month has a short
+  interval); a download series whose only count above zero is its last has none yet. Where
+  the curve part starts is said below.
 * the **onset part**: for every series, the steps it spent at zero, as binary outcomes
   "first count > 0 during step k" aggregated by (organisation, step) — a discrete-time hazard.
 

@@ -109,9 +109,9 @@ from different places (:func:`bayesgrowth.fitting.fit`).
   its step size fell to 10^-8 within ten draws and it crawled at tree depth 10, 145 tuning
   draws in 7 minutes, while the other chain finished in under two. With these four unjittered,
   60 starts were at most 4·10^8 below (median 5·10^5), and seeds 0 to 4 of 2 × 300 draws
-  each finished in 1 to 2 minutes (results/model-experiments.md, twelfth round). Fine-tune counts are thousands, not millions: the log
-  density is about 1.4·10^6 and jittered starts were at most 10^6 below it, so their starts
-  are unchanged.
+  each finished in 1 to 2 minutes (results/model-experiments.md, twelfth round). Fine-tune
+  counts are thousands, not millions: the log density is about 1.4·10^6 and jittered starts
+  were at most 10^6 below it, so their starts are unchanged.
 """
 
 
@@ -232,8 +232,6 @@ def _series_log_lam(
     """
     n_inc = np.bincount(design.inc_series, minlength=len(design.active))
     growth = design.last_value[design.active] - design.base_value[design.active]
-    # A series that has not grown since its start (a download series counted once, or flat
-    # since) has no level to start from: it goes by the offset too.
     level_coordinate = (n_inc >= min_increments) & (growth > 0)
     by_level = np.flatnonzero(level_coordinate)
     by_offset = np.flatnonzero(~level_coordinate)
