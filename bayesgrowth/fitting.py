@@ -44,10 +44,9 @@ class SamplerSettings:
         Seeds the sampler and, unless overridden, the forecast simulation.
     sampler
         ``nutpie`` (default: compiled with numba, about twice as fast per iteration here as
-        PyMC's own NUTS), ``pymc`` or ``numpyro`` (needs JAX). nutpie and ``pymc`` start the
-        chains alike (:func:`jittered_variables`); through PyMC, numpyro jitters every free
-        variable, the per-series log-levels included, which can strand a chain of a download
-        fit (:data:`bayesgrowth.model.FIXED_START`).
+        PyMC's own NUTS), ``pymc`` or ``numpyro`` (needs JAX). All three start the chains alike
+        (:func:`jittered_variables`): a start jittered everywhere can strand a chain of a
+        download fit (:data:`bayesgrowth.model.FIXED_START`).
     target_accept
         NUTS target acceptance; raised from 0.8 because the curve part has tight regions. At 0.8
         the full fine-tune fit ran in 526 s instead of 903 s but reached only ESS 251 and R-hat
@@ -121,7 +120,7 @@ def require_backend(sampler: str) -> None:
             import numpyro  # noqa: F401
         except ImportError:
             raise SamplingError(
-                "the numpyro sampler needs JAX and numpyro: pip install numpyro"
+                "the numpyro sampler needs JAX and numpyro: pip install 'bayesgrowth[numpyro]'"
             ) from None
 
 
@@ -141,7 +140,7 @@ def paper_estimates(panel: Panel, metric: str, models: Sequence[str]) -> pd.Data
 
 
 def jittered_variables(model: pm.Model, metric: str) -> set:
-    """The free variables of ``model`` whose chains start jittered (nutpie and PyMC's sampler).
+    """The free variables of ``model`` whose chains start jittered, with every sampler.
 
     Parameters
     ----------
@@ -160,9 +159,31 @@ def jittered_variables(model: pm.Model, metric: str) -> set:
     return {rv for rv in model.free_RVs if rv.name not in FIXED_START[metric]}
 
 
+def chain_starts(model: pm.Model, metric: str, chains: int, seed: int) -> list[dict]:
+    """One starting point per chain for the samplers driven through PyMC (``pymc``, ``numpyro``).
+
+    Parameters
+    ----------
+    model, metric
+        As for :func:`jittered_variables`, which says which variables are jittered (nutpie is
+        given the same set and jitters them itself).
+    chains, seed
+        Number of chains, and the seed their jitter is drawn from.
+
+    Returns
+    -------
+    list of dict
+        Per chain, the value of every free variable on its constrained scale (PyMC's
+        ``initvals``).
+    """
+    start = make_initial_point_fn(
+        model=model, jitter_rvs=jittered_variables(model, metric), return_transformed=False
+    )
+    return [start(int(c)) for c in np.random.default_rng(seed).integers(2**31, size=chains)]
+
+
 def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) -> xr.DataTree:
     cores = min(s.chains, os.cpu_count() or 1)
-    jittered = jittered_variables(model, metric)
     if s.sampler == "nutpie":
         import nutpie
 
@@ -173,7 +194,9 @@ def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) ->
         # turned that into other draws. Strict floating point gives one log density whatever the
         # cache holds, at the same speed (0.83 against 0.81 ms per gradient on 2,301 series).
         with pytensor.config.change_flags(numba__fastmath=False):
-            compiled = nutpie.compile_pymc_model(model, jitter_rvs=jittered)
+            compiled = nutpie.compile_pymc_model(
+                model, jitter_rvs=jittered_variables(model, metric)
+            )
         return nutpie.sample(
             compiled,
             draws=s.draws,
@@ -185,13 +208,8 @@ def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) ->
             progress_bar=progress,
         )
     require_backend(s.sampler)
-    if s.sampler == "pymc":
-        # The same starts as nutpie's, one per chain (numpyro jitters every free variable).
-        start = make_initial_point_fn(model=model, jitter_rvs=jittered, return_transformed=False)
-        chain_seeds = np.random.default_rng(s.seed).integers(2**31, size=s.chains)
-        starts = {"init": "adapt_diag", "initvals": [start(int(c)) for c in chain_seeds]}
-    else:
-        starts = {}
+    # PyMC's init and numpyro's would add their own jitter to every free variable: switched off.
+    no_own_jitter = {"init": "adapt_diag"} if s.sampler == "pymc" else {"nuts": {"jitter": False}}
     return pm.sample(
         draws=s.draws,
         tune=s.tune,
@@ -203,7 +221,8 @@ def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) ->
         nuts_sampler=s.sampler,
         model=model,
         compute_convergence_checks=False,
-        **starts,
+        initvals=chain_starts(model, metric, s.chains, s.seed),
+        **no_own_jitter,
     )
 
 

@@ -7,6 +7,8 @@ claim study's, which fits every series' first 20 days.
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +18,7 @@ from panels import make_panel
 import bayesgrowth
 from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim
 from bayesgrowth.design import BLOCK_STEPS, build_design
-from bayesgrowth.fitting import jittered_variables
+from bayesgrowth.fitting import chain_starts, jittered_variables
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.priors import Priors
 
@@ -357,13 +359,32 @@ def test_download_chains_start_unjittered_where_the_counts_pin_the_value(design)
             np.testing.assert_array_equal(second[name], plain[name])
         else:
             assert not np.allclose(value, second[name]), name
+    # the starts given to the samplers driven through PyMC: the same rule, reproducible by seed
+    starts = chain_starts(model, "downloads", 2, seed=3)
+    again = chain_starts(model, "downloads", 2, seed=3)
+    for rv in model.free_RVs:
+        a, b = starts[0][rv.name], starts[1][rv.name]
+        np.testing.assert_array_equal(a, again[0][rv.name])
+        assert (rv.name in FIXED_START["downloads"]) == np.allclose(a, b), rv.name
 
 
-def test_pymc_sampler_starts_its_chains_the_same_way(panel):
-    """``sampler="pymc"`` takes the same per-chain starts (PyMC's own init would jitter the
-    levels too) and runs."""
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        "pymc",
+        pytest.param(
+            "numpyro",
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("numpyro") is None, reason="numpyro (JAX) not installed"
+            ),
+        ),
+    ],
+)
+def test_pymc_driven_samplers_run_from_those_starts(panel, sampler):
+    """``sampler="pymc"`` and ``"numpyro"`` take :func:`chain_starts` with their own jitter
+    switched off (it would jitter the levels too), and run."""
     fit = bayesgrowth.fit(
-        panel, "downloads", draws=10, tune=10, chains=2, sampler="pymc", progress=False
+        panel, "downloads", draws=10, tune=10, chains=2, sampler=sampler, progress=False
     )
     level = fit.idata.posterior["log_level"]
     assert level.sizes["chain"] == 2 and level.sizes["draw"] == 10
