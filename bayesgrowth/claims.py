@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from bayesgrowth.backtest import first_steps_split
 from bayesgrowth.baseline import fit_many, series_points
@@ -226,7 +228,9 @@ def format_table(table: pd.DataFrame) -> str:
     return "counts in millions\n" + shown.to_string(index=False)
 
 
-def plot_model(study: ClaimStudy, model: str, *, log: bool = False, ax=None):
+def plot_model(
+    study: ClaimStudy, model: str, *, log: bool = False, ax: Axes | None = None
+) -> tuple[Figure, Axes]:
     """One model like the paper's Fig. 10: the first F days, our bands, the paper's curve fit.
 
     Days after the cut that the snapshot holds are drawn as "observed later"; the published claim
@@ -258,7 +262,7 @@ def plot_model(study: ClaimStudy, model: str, *, log: bool = False, ax=None):
     return fig, ax
 
 
-def plot_claim(study: ClaimStudy):
+def plot_claim(study: ClaimStudy) -> Figure:
     """The claimed model on a linear and a log scale, side by side."""
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     plot_model(study, study.claim.model, ax=axes[0])
@@ -268,7 +272,7 @@ def plot_claim(study: ClaimStudy):
     return fig
 
 
-def plot_largest(study: ClaimStudy, n: int = 6):
+def plot_largest(study: ClaimStudy, n: int = 6) -> Figure:
     """The ``n`` models with the largest count at the cut, log scale, one panel each."""
     at_cut = study.table.drop_duplicates("model").nlargest(n, "count_at_cut")["model"]
     cols = 3

@@ -20,6 +20,7 @@ from bayesgrowth import defaults
 from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
 from bayesgrowth.errors import BayesGrowthError
+from bayesgrowth.forecasters import Forecast
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.panel import Panel
 from bayesgrowth.priors import Priors
@@ -319,10 +320,8 @@ class BayesForecaster:
     n_samples: int = 1000
     last_fit: GrowthFit | None = field(default=None, repr=False)
 
-    def forecast(self, history: Panel, targets: pd.DataFrame, seed: int):
+    def forecast(self, history: Panel, targets: pd.DataFrame, seed: int) -> Forecast:
         """Fit on ``history`` and forecast ``targets`` (see :class:`bayesgrowth.forecasters.Forecaster`)."""
-        from bayesgrowth.forecasters import Forecast
-
         metric = str(targets["metric"].iloc[0])
         self.last_fit = fit(
             history,

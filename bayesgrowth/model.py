@@ -115,7 +115,13 @@ from different places (:func:`bayesgrowth.fitting.fit`).
 """
 
 
-def negative_binomial_loglik(y: np.ndarray, mean, alpha, logit_pause=None, pausable=None):
+def negative_binomial_loglik(
+    y: np.ndarray,
+    mean: pt.TensorVariable,
+    alpha: pt.TensorVariable,
+    logit_pause: pt.TensorVariable | None = None,
+    pausable: np.ndarray | None = None,
+) -> pt.TensorVariable:
     """Sum of negative-binomial log-likelihoods (mean, dispersion α; variance m + m²/α), with an
     optional pause: a zero-inflation of probability :math:`\\text{logit}^{-1}(x)` on the rows
     marked ``pausable``.
@@ -157,7 +163,13 @@ def negative_binomial_loglik(y: np.ndarray, mean, alpha, logit_pause=None, pausa
     return out
 
 
-def partly_centred(name: str, mean, scale, centred: np.ndarray, dims: str):
+def partly_centred(
+    name: str,
+    mean: pt.TensorVariable,
+    scale: pt.TensorVariable,
+    centred: np.ndarray,
+    dims: str,
+) -> pt.TensorVariable:
     """A normal ``N(mean, scale)`` per element, sampled centred where ``centred`` is 1 and
     non-centred where it is 0.
 
@@ -454,7 +466,12 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
     return model
 
 
-def onset_loglik(design: Design, onset_org, onset_slope, frailty):
+def onset_loglik(
+    design: Design,
+    onset_org: pt.TensorVariable,
+    onset_slope: pt.TensorVariable,
+    frailty: pt.TensorVariable,
+) -> pt.TensorVariable:
     """Log-likelihood of the onset cells (organisation, step): of ``n`` series at zero through
     step k − 1, ``events`` get their first count during k.
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from bayesgrowth.panel import TIME_UNIT
 from bayesgrowth.priors import Priors, prior_curves
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         return fig, ax
@@ -25,8 +27,8 @@ def plot_forecast(
     point: pd.DataFrame | None = None,
     title: str | None = None,
     metric: str = "finetunes",
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
     """One series: observed counts, the forecast median with 50% and 90% bands.
 
     Parameters
@@ -67,7 +69,7 @@ def plot_forecasts(
     *,
     metric: str = "finetunes",
     ncols: int = 3,
-):
+) -> Figure:
     """Small multiples of :func:`plot_forecast`, one panel per model in ``models``.
 
     Parameters
@@ -114,8 +116,8 @@ def plot_prior_predictive(
     n: int = 2000,
     seed: int = 0,
     metric: str = "finetunes",
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
     """Prior predictive check: bands of c(t) under the priors beside the observed last counts.
 
     Parameters

@@ -25,6 +25,7 @@ from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_auth
 from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
+from bayesgrowth.panel import Panel
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
 from bayesgrowth.store import write_csv, write_text
 
@@ -44,7 +45,7 @@ FORECAST_FILE_COLUMNS = [
 
 
 def choose_split(
-    panel,
+    panel: Panel,
     *,
     as_of: str | None,
     holdout: int | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,7 +18,7 @@ data_app = typer.Typer(
 )
 
 
-def print_summary(data) -> None:
+def print_summary(data: Path | None) -> None:
     """Load the data and print totals, load report and per-organisation tables."""
     panel = load_panel(data)
     print(f"data: {panel.source} (data date {panel.data_date.date()})")
