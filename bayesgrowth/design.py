@@ -7,7 +7,11 @@ The model never reads files or pandas tables; it reads a :class:`Design`. Two pa
   interval); a download series whose only count above zero is its last has none yet. Where
   the curve part starts is said below.
 * the **onset part**: for every series, the steps it spent at zero, as binary outcomes
-  "first count > 0 during step k" aggregated by (organisation, step) — a discrete-time hazard.
+  "first count > 0 during step k" aggregated by (organisation, step, release batch) — a
+  discrete-time hazard. A series' **release batch** is the number of series of its organisation
+  in the panel created in the same calendar month (UTC), itself included: a repository released
+  beside hundreds of siblings (checkpoints, sizes, languages) is less often fine-tuned than one
+  released on its own.
 
 Time and the start of the curve part
 ------------------------------------
@@ -110,11 +114,14 @@ class Design:
         has started, a zero is not a pause) and for every increment of a metric without pauses.
     last_run
         Per series, the same count at its last observation (-1 where it does not apply).
-    onset_org, onset_step, onset_at_risk, onset_events
-        Hazard cells: organisation index, step k, number of series at zero entering step k,
-        number whose first count > 0 happened in step k.
+    onset_org, onset_step, onset_batch, onset_at_risk, onset_events
+        Hazard cells: organisation index, step k, log release batch, number of series at zero
+        entering step k, number whose first count > 0 happened in step k.
     last_t, last_t_exact, last_value
         Per series: last observed step, its exact time, and the count there.
+    release_batch
+        Per series: its release batch (see the module docstring), counted among the panel's
+        series, so a panel cut at a date counts only the series created by then.
     base_value, base_t
         Per series: the count and time the curve part starts from and conditions on (0 and 0 for
         a fine-tune series that is not left-censored; see the module docstring).
@@ -138,11 +145,13 @@ class Design:
     last_run: np.ndarray
     onset_org: np.ndarray
     onset_step: np.ndarray
+    onset_batch: np.ndarray
     onset_at_risk: np.ndarray
     onset_events: np.ndarray
     last_t: np.ndarray
     last_t_exact: np.ndarray
     last_value: np.ndarray
+    release_batch: np.ndarray
     base_value: np.ndarray
     base_t: np.ndarray
     origin: np.ndarray
@@ -159,6 +168,13 @@ class Design:
         if not self.onset_at_risk.sum():
             return 0.0
         return float(np.average(np.log(self.onset_step), weights=self.onset_at_risk))
+
+    @property
+    def onset_batch_centre(self) -> float:
+        """Mean log release batch of the onset part's at-risk steps, likewise."""
+        if not self.onset_at_risk.sum():
+            return 0.0
+        return float(np.average(self.onset_batch, weights=self.onset_at_risk))
 
 
 def build_design(panel: Panel, metric: str = "finetunes") -> Design:
@@ -230,11 +246,19 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
     # is observed); the event is a count > 0 at k. Partial steps are left out: a hazard per full
     # step is what forecasting needs.
     at_risk = prev & (np.r_[np.nan, y[:-1]] == 0) & complete & ~censored[idx]
+    release_batch = _release_batch(series)
     cells = pd.DataFrame(
-        {"org": series_org[idx[at_risk]], "step": step[at_risk], "event": y[at_risk] > 0}
+        {
+            "org": series_org[idx[at_risk]],
+            "step": step[at_risk],
+            "batch": release_batch[idx[at_risk]],
+            "event": y[at_risk] > 0,
+        }
     )
     grouped = (
-        cells.groupby(["org", "step"]).agg(n=("event", "size"), k=("event", "sum")).reset_index()
+        cells.groupby(["org", "step", "batch"])
+        .agg(n=("event", "size"), k=("event", "sum"))
+        .reset_index()
     )
 
     return Design(
@@ -252,11 +276,13 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
         last_run=last_run,
         onset_org=grouped["org"].to_numpy(),
         onset_step=grouped["step"].to_numpy(dtype=float),
+        onset_batch=np.log(grouped["batch"].to_numpy(dtype=float)),
         onset_at_risk=grouped["n"].to_numpy(dtype=float),
         onset_events=grouped["k"].to_numpy(dtype=float),
         last_t=step[last],
         last_t_exact=t[last],
         last_value=last_value,
+        release_batch=release_batch,
         base_value=base_value,
         base_t=base_t,
         origin=origin,
@@ -285,6 +311,13 @@ def _zero_runs(series: np.ndarray, inc: np.ndarray, n_active: int) -> tuple[np.n
         runs[i] = at_end[s]
         at_end[s] = 0 if d > 0 else (at_end[s] + 1 if at_end[s] >= 0 else -1)
     return runs, at_end
+
+
+def _release_batch(series: pd.DataFrame) -> np.ndarray:
+    """Per series, how many series of its organisation were created in its calendar month (UTC)."""
+    created = series["created_at"].dt.tz_convert("UTC")
+    month = created.dt.year * 12 + created.dt.month
+    return series.groupby([series["organization"], month])["model"].transform("size").to_numpy()
 
 
 def _curve_start(first: np.ndarray, y: np.ndarray, *, from_first_nonzero: bool) -> np.ndarray:

@@ -23,20 +23,21 @@ from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _SERIES = (
     "models",
     "series_org",
     "last_t",
     "last_t_exact",
     "last_value",
+    "release_batch",
     "base_value",
     "base_t",
     "origin",
     "last_run",
 )
 _INCREMENT = ("inc_series", "t0", "t1", "inc", "inc_run")
-_ONSET = ("onset_org", "onset_step", "onset_at_risk", "onset_events")
+_ONSET = ("onset_org", "onset_step", "onset_batch", "onset_at_risk", "onset_events")
 _DIMS = {
     **dict.fromkeys(_SERIES, "series"),
     **dict.fromkeys(_INCREMENT, "increment"),
@@ -204,14 +205,17 @@ class GrowthFit:
         if len(dormant):
             org = d.series_org[dormant]
             out[dormant] = d.base_value[dormant, None, None] + self._dormant(
-                org, steps[dormant], n_samples, rng
+                org, d.release_batch[dormant], steps[dormant], n_samples, rng
             )
         return out
 
-    def _dormant(self, org: np.ndarray, steps: np.ndarray, n_samples: int, rng) -> np.ndarray:
-        """Series of organisations ``org`` still at zero: onset hazard, then a population curve."""
+    def _dormant(
+        self, org: np.ndarray, batch: np.ndarray, steps: np.ndarray, n_samples: int, rng
+    ) -> np.ndarray:
+        """Series of organisations ``org`` and release batches ``batch`` still at zero: onset
+        hazard, then a population curve."""
         return fc.dormant(
-            self._onset(org, n_samples),
+            self._onset(org, batch, n_samples),
             self._population(org, n_samples, rng),
             steps,
             rng,
@@ -219,10 +223,12 @@ class GrowthFit:
             self._pause(n_samples, np.full(len(org), self._new_size())),
         )
 
-    def _onset(self, org: np.ndarray, n_samples: int) -> fc.OnsetDraws:
-        """Onset hazard draws for series of organisations ``org``."""
+    def _onset(self, org: np.ndarray, batch: np.ndarray, n_samples: int) -> fc.OnsetDraws:
+        """Onset hazard draws for series of organisations ``org`` and release batches ``batch``."""
+        offset = np.log(batch) - self.design.onset_batch_centre
         return fc.OnsetDraws(
-            self._draws("onset_org", n_samples)[org],
+            self._draws("onset_org", n_samples)[org]
+            + offset[:, None] * self._optional_draws("onset_batch", n_samples, 0.0),
             self._optional_draws(
                 "onset_slope", n_samples, np.zeros(min(n_samples, self._n_draws()))
             ),
@@ -289,10 +295,22 @@ class GrowthFit:
         return samples[rows, ahead - 1]
 
     def forecast_new(
-        self, organization: str, horizon: int, *, n_samples: int = 500, seed: int | None = None
+        self,
+        organization: str,
+        horizon: int,
+        *,
+        release_batch: int = 1,
+        n_samples: int = 500,
+        seed: int | None = None,
     ) -> pd.DataFrame:
-        """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon)."""
+        """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon).
+
+        ``release_batch`` is how many models the organisation releases this month, this one
+        included (1: on its own; see :class:`bayesgrowth.design.Design`).
+        """
         _check_request(horizon, n_samples)
+        if release_batch < 1:
+            raise BayesGrowthError(f"the release batch must be at least 1, not {release_batch}")
         d = self.design
         known = list(d.organizations)
         if organization not in known:
@@ -302,7 +320,7 @@ class GrowthFit:
         rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
         org = np.array([known.index(organization)])
         steps = np.arange(1, horizon + 1, dtype=float)[None, :]
-        samples = self._dormant(org, steps, n_samples, rng)
+        samples = self._dormant(org, np.array([release_batch]), steps, n_samples, rng)
         table = pd.DataFrame(
             {
                 "model": f"<new {organization} model>",
@@ -372,7 +390,8 @@ class GrowthFit:
         return table
 
     def organisations(self) -> pd.DataFrame:
-        """Per organisation: posterior medians of the curve means, onset chance, dispersion."""
+        """Per organisation: posterior medians of the curve means, onset chance (of a model
+        released on its own), dispersion."""
         d = self.design
         n = self._n_draws()
         table = pd.DataFrame(
@@ -385,7 +404,8 @@ class GrowthFit:
         table["lambda_median"] = np.median(np.exp(self._draws("org_log_lam", n)), axis=-1)
         table["mu_median"] = np.median(self._draws("org_mu", n), axis=-1)
         table["sigma_median"] = np.median(np.exp(self._draws("org_log_sigma", n)), axis=-1)
-        onset = self._onset(np.arange(len(d.organizations)), n)
+        orgs = np.arange(len(d.organizations))
+        onset = self._onset(orgs, np.ones(len(orgs)), n)
         for k in (1, 12):
             table[f"onset_prob_step{k}"] = np.median(onset.probability(np.full((1, 1), k)), axis=-1)
         table["dispersion_median"] = np.median(np.exp(self._draws("disp_org", n)), axis=-1)

@@ -107,6 +107,24 @@ def test_dormant_and_new_models_get_forecasts(fitted):
         fitted.forecast_new("nope", 3)
 
 
+def test_a_new_model_released_in_a_batch_starts_by_the_batch_slope(fitted):
+    """With the posterior's release-batch slope set to -1 (the hazard falls with the batch), a
+    new model released beside 49 others is forecast lower than one released on its own; a batch
+    below 1 is refused."""
+    idata = fitted.idata.copy(deep=True)
+    slope = idata["posterior"]["onset_batch"]
+    idata["posterior"]["onset_batch"] = slope * 0.0 - 1.0
+    falling = bayesgrowth.GrowthFit(
+        idata, fitted.design, fitted.config, fitted.data_hash, fitted.diagnostics()
+    )
+    alone, batch = (
+        falling.forecast_new("synth-0", 12, release_batch=b, n_samples=400, seed=3) for b in (1, 50)
+    )
+    assert batch["mean"].iloc[-1] < 0.8 * alone["mean"].iloc[-1]
+    with pytest.raises(BayesGrowthError, match="release batch must be at least 1, not 0"):
+        fitted.forecast_new("synth-0", 3, release_batch=0)
+
+
 def test_short_series_gets_a_forecast():
     """A model with one month of data still gets a finite, sensible band."""
     panel, _ = synthetic_panel(n_orgs=2, series_per_org=6, months=np.r_[1, [12] * 11], seed=5)
@@ -327,6 +345,22 @@ def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):
     assert f"WARNING: {path} was sampled with a problem: {stats['diverging'].size} divergent" in (
         result.output
     )
+
+
+def test_forecast_command_forecasts_a_new_model_of_a_release_batch(fitted, tmp_path):
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+
+    path = fitted.save(tmp_path / "fit.nc")
+    out = tmp_path / "new.csv"
+    args = ["forecast", "--fit", str(path), "--horizon", "4", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--new-model-of", "synth-1", "--release-batch", "5"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert list(table["t"]) == [1, 2, 3, 4] and set(table["model"]) == {"<new synth-1 model>"}
+    refused = CliRunner().invoke(app, [*args, "--new-model-of", "synth-1", "--release-batch", "0"])
+    assert refused.exit_code != 0 and "--release-batch" in refused.output
 
 
 @pytest.mark.skipif(

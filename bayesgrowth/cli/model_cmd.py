@@ -116,12 +116,22 @@ def register(app: typer.Typer) -> None:
                 help="Forecast a model of this organisation released today, instead.",
             ),
         ] = None,
+        release_batch: Annotated[
+            int,
+            typer.Option(
+                min=1,
+                help="With --new-model-of: models the organisation releases this month, this "
+                "one included (1: on its own).",
+            ),
+        ] = 1,
         samples: Annotated[int, typer.Option(help="Posterior draws used.")] = 1000,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
         result = _load_warned(fit)
         if new_model_of:
-            table = result.forecast_new(new_model_of, horizon, n_samples=samples)
+            table = result.forecast_new(
+                new_model_of, horizon, release_batch=release_batch, n_samples=samples
+            )
         else:
             table = result.forecast(horizon, n_samples=samples)
         write_csv(out, table)
