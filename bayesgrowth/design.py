@@ -165,16 +165,18 @@ class Design:
     def onset_centre(self) -> float:
         """Mean log step of the onset part's at-risk steps: the log step at which the onset
         intercepts are defined (centring keeps intercepts and slope from trading off)."""
-        if not self.onset_at_risk.sum():
-            return 0.0
-        return float(np.average(np.log(self.onset_step), weights=self.onset_at_risk))
+        return self._at_risk_mean(np.log(self.onset_step))
 
     @property
     def onset_batch_centre(self) -> float:
         """Mean log release batch of the onset part's at-risk steps, likewise."""
+        return self._at_risk_mean(self.onset_batch)
+
+    def _at_risk_mean(self, values: np.ndarray) -> float:
+        """Mean of a per-cell quantity over the onset part's at-risk steps (0 when none)."""
         if not self.onset_at_risk.sum():
             return 0.0
-        return float(np.average(self.onset_batch, weights=self.onset_at_risk))
+        return float(np.average(values, weights=self.onset_at_risk))
 
 
 def build_design(panel: Panel, metric: str = "finetunes") -> Design:
