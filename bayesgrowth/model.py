@@ -33,7 +33,7 @@ zero increments straight before it (small series fall quiet more easily than lar
 otherwise negative binomial as above. The curve is then the growth of a series while it is
 adopted; a forecast continues the run r month by month.
 
-**Recent rate** (fine-tunes). One smooth curve through a series' whole history often misses how
+**Recent rate**. One smooth curve through a series' whole history often misses how
 fast it grows *now*: on the 2024-08-18 backtest, where the curve forecast much more growth than
 the series' latest months showed, it over-forecast (median error +0.06 in log10 on series with
 more than ten fine-tunes) and the three-month linear trend was nearly unbiased; where it forecast
@@ -52,7 +52,9 @@ trade off with its level, which cost 55% more sampling time on the full snapshot
 pace still walks, from 0: a young series' rate will depart from its curve as the older series'
 did (in a fit with no older series, s_δ keeps its prior). Frozen at 0, the month-12 forecasts
 from three months of data (``--history 3``) had a randomised-PIT coverage of 79% at 90%;
-walking, 83% (sixth round of results/model-experiments.md).
+walking, 83% (sixth round of results/model-experiments.md). For downloads the window is one
+weekly block: without the term, 60-day forecasts from long histories covered 55% at 90%
+(:meth:`bayesgrowth.priors.Priors.for_metric`).
 
 **Onset part** (every series while it is at zero). A series' hazard of a first count during
 step k is :math:`1 - \\exp(-u\\, e^{\\eta_{ok}})`,
@@ -305,7 +307,7 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         offset of log λ, for series with a single increment: :func:`_series_log_lam`) and
         ``z_mu`` for μ (likewise centred or not); dispersion ``disp_org``, ``disp_size``; pause ``pause_g``,
         ``pause_size``, ``pause_slope`` (fine-tunes); recent rate ``s_recent``, ``z_recent``
-        (deterministic ``recent`` per active series; fine-tunes); onset ``onset_g``,
+        (deterministic ``recent`` per active series); onset ``onset_g``,
         ``onset_tau``, ``onset_org``, ``onset_slope`` and ``onset_batch`` (fine-tunes),
         ``onset_frailty``.
         Deterministics ``org_log_lam``, ``org_mu``, ``org_log_sigma`` per organisation (the last

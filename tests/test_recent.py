@@ -103,3 +103,24 @@ def test_several_series_grow_without_a_pause_run():
     out = grow(draws, np.full(n, 12.0), start, np.arange(13.0, 16.0), rng(0))
     assert out.shape == (n, 3, n_draws)
     assert (out >= start[:, None, None]).all() and (np.diff(out, axis=1) >= 0).all()
+
+
+def test_downloads_whose_last_week_sped_up_are_forecast_at_the_new_pace():
+    """Synthetic-by-hand, on the day axis: steady series gain 500 downloads a day for six weeks;
+    'burst' series 200 a day for five weeks, then 2,000 a day in the last week (the download
+    term's window, one weekly block). Their recent multiplier is positive, and a week on they
+    have grown more than the steady series."""
+    steady = {f"org/steady{i}": list(np.arange(43) * 500) for i in range(8)}
+    burst = {
+        f"org/burst{i}": list(np.r_[np.arange(36) * 200, 7000 + np.arange(1, 8) * 2000])
+        for i in range(3)
+    }
+    panel = make_panel(steady | burst, metric="downloads")
+    fit = bayesgrowth.fit(panel, "downloads", draws=300, tune=300, chains=2, seed=2, progress=False)
+    recent = fit.idata["posterior"]["recent"].median(("chain", "draw")).to_series()
+    assert (recent[list(burst)] > 0.5).all()
+    assert recent[list(burst)].min() > recent[list(steady)].max() + 0.5
+    table = fit.forecast(7, n_samples=400).query("t == 49").set_index("model")
+    last = panel.series.set_index("model")["last_value"]
+    growth = table["q50"] - last.loc[table.index]
+    assert growth[list(burst)].min() > growth[list(steady)].max()
