@@ -69,7 +69,9 @@ def history_sampling(months: int) -> tuple[int, int, float]:
 
 AS_OF_DRAWS = 4000
 AS_OF_TUNE = 700
-"""Sampler lengths of the refit in an as-of backtest of fine-tunes (``bayesgrowth backtest
---as-of``): on the 2024-08-18 history (2,405 series) the organisation means mix more slowly
-than on the full snapshot; 500 draws gave R-hat 1.045 and ESS 65, 1,800 R-hat 1.020 and ESS
-225, 4,000 R-hat 1.0078 and ESS 479 in 476 s (``results/backtest-bayes``)."""
+"""Sampler lengths of the refit in an as-of backtest (``bayesgrowth backtest --as-of``): on the
+2024-08-18 fine-tune history (2,405 series) the organisation means mix more slowly than on the
+full snapshot; 500 draws gave R-hat 1.045 and ESS 65, 1,800 R-hat 1.020 and ESS 225, 4,000
+R-hat 1.0078 and ESS 479 in 476 s (``results/backtest-bayes``). Downloads as of 2024-12-20
+(690 series, with the recent-rate term): 1,800 draws gave ESS 377
+(``results/backtest-downloads``)."""

@@ -270,7 +270,7 @@ def test_the_refit_gets_the_sampler_lengths_measured_for_its_protocol():
 
     full = (defaults.DRAWS, defaults.TUNE, 0.9)
     assert protocol_sampling(metric="finetunes", as_of=AS_OF, holdout=None) == (4000, 700, 0.9)
-    assert protocol_sampling(metric="downloads", as_of=AS_OF, holdout=None) == full
+    assert protocol_sampling(metric="downloads", as_of=AS_OF, holdout=None) == (4000, 700, 0.9)
     assert protocol_sampling(metric="finetunes", as_of=None, holdout=3) == full
     # --history K: the fewer months, the longer the chains; one month the tightest acceptance
     first = {

@@ -118,18 +118,17 @@ def protocol_sampling(
     Returns
     -------
     tuple
-        ``(draws, tune, target_accept)``: :data:`~bayesgrowth.defaults.AS_OF_DRAWS` for
-        fine-tunes as of a date (measured on 2024-08-18), those of
-        :func:`~bayesgrowth.defaults.history_sampling` for the first K months of fine-tune
+        ``(draws, tune, target_accept)``: :data:`~bayesgrowth.defaults.AS_OF_DRAWS` as of a
+        date (measured on fine-tunes as of 2024-08-18 and downloads as of 2024-12-20), those
+        of :func:`~bayesgrowth.defaults.history_sampling` for the first K months of fine-tune
         series, the long chains of :data:`~bayesgrowth.defaults.SHORT_HISTORY_DRAWS` for the
-        first days of download series, and otherwise a full fit's (``--holdout``, downloads as
-        of a date: histories close to the full snapshot, whose fits meet the bar with them).
+        first days of download series, and otherwise a full fit's (``--holdout``).
     """
     if history is not None and metric == "finetunes":
         return defaults.history_sampling(history)
     if as_of is None and holdout is None:
         return defaults.SHORT_HISTORY_DRAWS, defaults.SHORT_HISTORY_TUNE, defaults.TARGET_ACCEPT
-    if as_of is not None and metric == "finetunes":
+    if as_of is not None:
         return defaults.AS_OF_DRAWS, defaults.AS_OF_TUNE, defaults.TARGET_ACCEPT
     return defaults.DRAWS, defaults.TUNE, defaults.TARGET_ACCEPT
 
