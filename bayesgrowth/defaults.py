@@ -2,13 +2,14 @@
 
 1,800 kept draws per chain after 700 tuning steps, 2 chains: on the full fine-tune snapshot
 (3,903 series) the slowest quantities reach a bulk ESS above 400 with R-hat below 1.01, in
-11 to 12 minutes on 2 cores (``results/benchmark-fit``: 669 s, ESS 787, R-hat 1.0075; 709 s,
-ESS 724, R-hat 1.0071 before the model was compiled without fast-math). Fewer
+11 to 14 minutes on 2 cores (``results/benchmark-fit``: 823 s, ESS 1,070, R-hat 1.0066 with the
+onset by release batch; 669 s, ESS 787, R-hat 1.0075 before it; 709 s, ESS 724, R-hat 1.0071
+before the model was compiled without fast-math). Fewer
 draws were measured and fall short: 1,400 gave ESS 576 but R-hat 1.0096 (the largest of some
 11,000 R-hats, on a well-mixed quantity: noise that more draws shrink), and 1,600 with the
 seventh round's model ESS 327 (``results/model-experiments.md``, eighth round). The full
-download snapshot (830 series, every day): 321 s, ESS 871, R-hat 1.0071
-(``results/benchmark-fit-downloads``).
+download snapshot (830 series, every day): 437 s, ESS 431, R-hat 1.0066 with the recent-rate
+term (a thin margin; 321 s, ESS 871 without it; ``results/benchmark-fit-downloads``).
 """
 
 DRAWS = 1800
