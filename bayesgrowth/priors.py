@@ -59,9 +59,9 @@ class Priors:
       unusual but not rare), slope on log(1 + months already at zero) N(0.5, 1): the longer a
       series has been quiet, the likelier it stays so, without ruling out the opposite; slope on
       size N(0, 0.5), as for the dispersion.
-    * recent rate: the last ``recent_steps`` steps (3 months; downloads 7 days) of a series may run at
-      :math:`e^{\\delta}` times its curve, with a series spread HalfNormal(0.5) (a factor of
-      e^±0.5 ≈ 0.6–1.6 is a large but common change of pace); 0 steps switches the term off.
+    * recent rate: the last ``recent_steps`` steps (3 months; downloads 7 days) of a series may
+      run at :math:`e^{\\delta}` times its curve, with a series spread HalfNormal(0.5) (a factor
+      of e^±0.5 ≈ 0.6–1.6 is a large but common change of pace); 0 steps switches the term off.
     """
 
     log_lam_loc: float = 1.0
@@ -142,7 +142,10 @@ class Priors:
         58% → 78%), CRPS 0.415 → 0.396, median error 0.202 → 0.205; better, still too narrow
         (s_δ 0.29 there). In a fit of 20-day histories the last week hardly departs from the
         curve (s_δ 0.04) and the term changes little (fifteenth round of
-        ``results/model-experiments.md``).
+        ``results/model-experiments.md``). What it does not fix: 60 days ahead of 2024-12-20
+        the median forecast of series past their first three weeks runs high (by a factor 1.5
+        at 21–60 days), and a three-day linear trend has half the median error
+        (``results/backtest-downloads``).
         """
         if metric == "downloads":
             return cls(
