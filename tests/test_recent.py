@@ -67,25 +67,53 @@ def test_a_series_without_the_recent_term_walks_from_its_curve():
     assert plain_first.std() < 0.02
 
 
-def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace():
-    """Synthetic-by-hand: steady series add 5 a month for a year; 'burst' series add 2 a month
-    for nine months, then 12 a month. The bursts' recent multiplier is positive, and their
-    forecast growth outruns the steady series' although their curve lies below."""
-    steady = {f"org/steady{i}": list(np.arange(13) * 5) for i in range(10)}
-    burst = {
-        f"org/burst{i}": list(np.r_[np.arange(10) * 2, 18 + np.arange(1, 4) * 12]) for i in range(4)
-    }
-    panel = make_panel(steady | burst)
-    fit = bayesgrowth.fit(panel, draws=300, tune=300, chains=2, seed=4, progress=False)
+# Synthetic-by-hand. Fine-tunes: steady series add 5 a month for a year; 'burst' series add 2 a
+# month for nine months, then 12 a month. Downloads: steady series gain 500 a day for six weeks;
+# bursts 200 a day for five weeks, then 2,000 a day in the last week (the download term's
+# window, one weekly block). Per metric: the counts, the seed, the forecast horizon in steps and
+# how far the bursts' recent multiplier must lie above 0 and above the steady series'.
+SPED_UP = {
+    "finetunes": (
+        {f"org/steady{i}": list(np.arange(13) * 5) for i in range(10)},
+        {
+            f"org/burst{i}": list(np.r_[np.arange(10) * 2, 18 + np.arange(1, 4) * 12])
+            for i in range(4)
+        },
+        4,
+        3,
+        (0.3, 0.0),
+    ),
+    "downloads": (
+        {f"org/steady{i}": list(np.arange(43) * 500) for i in range(8)},
+        {
+            f"org/burst{i}": list(np.r_[np.arange(36) * 200, 7000 + np.arange(1, 8) * 2000])
+            for i in range(3)
+        },
+        2,
+        7,
+        (0.5, 0.5),
+    ),
+}
+
+
+@pytest.mark.parametrize("metric", list(SPED_UP))
+def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace(metric):
+    """The bursts' recent multiplier is positive and above the steady series', the parameter
+    table reports it, and their forecast growth outruns the steady series' although their curve
+    lies below."""
+    steady, burst, seed, horizon, (floor, margin) = SPED_UP[metric]
+    panel = make_panel(steady | burst, metric=metric)
+    fit = bayesgrowth.fit(panel, metric, draws=300, tune=300, chains=2, seed=seed, progress=False)
     recent = fit.idata["posterior"]["recent"].median(("chain", "draw")).to_series()
-    bursts = recent[[m for m in recent.index if "burst" in m]]
-    steadies = recent[[m for m in recent.index if "steady" in m]]
-    assert (bursts > 0.3).all() and bursts.min() > steadies.max()
+    bursts, steadies = recent[list(burst)], recent[list(steady)]
+    assert (bursts > floor).all() and bursts.min() > steadies.max() + margin
     rate = fit.parameters().set_index("model")["recent_rate_median"]
     assert rate[list(burst)].to_numpy() == pytest.approx(np.exp(bursts.to_numpy()), rel=1e-2)
-    table = fit.forecast(3, n_samples=400).query("t == 15").set_index("model")
-    last = panel.series.set_index("model")["last_value"]
-    growth = table["q50"] - last.loc[table.index]
+    last = panel.series.set_index("model")
+    target = int(last["last_t"].max()) + horizon
+    table = fit.forecast(horizon, n_samples=400)
+    table = table[table["t"] == target].set_index("model")
+    growth = table["q50"] - last.loc[table.index, "last_value"]
     assert growth[list(burst)].min() > growth[list(steady)].max()
 
 
@@ -103,24 +131,3 @@ def test_several_series_grow_without_a_pause_run():
     out = grow(draws, np.full(n, 12.0), start, np.arange(13.0, 16.0), rng(0))
     assert out.shape == (n, 3, n_draws)
     assert (out >= start[:, None, None]).all() and (np.diff(out, axis=1) >= 0).all()
-
-
-def test_downloads_whose_last_week_sped_up_are_forecast_at_the_new_pace():
-    """Synthetic-by-hand, on the day axis: steady series gain 500 downloads a day for six weeks;
-    'burst' series 200 a day for five weeks, then 2,000 a day in the last week (the download
-    term's window, one weekly block). Their recent multiplier is positive, and a week on they
-    have grown more than the steady series."""
-    steady = {f"org/steady{i}": list(np.arange(43) * 500) for i in range(8)}
-    burst = {
-        f"org/burst{i}": list(np.r_[np.arange(36) * 200, 7000 + np.arange(1, 8) * 2000])
-        for i in range(3)
-    }
-    panel = make_panel(steady | burst, metric="downloads")
-    fit = bayesgrowth.fit(panel, "downloads", draws=300, tune=300, chains=2, seed=2, progress=False)
-    recent = fit.idata["posterior"]["recent"].median(("chain", "draw")).to_series()
-    assert (recent[list(burst)] > 0.5).all()
-    assert recent[list(burst)].min() > recent[list(steady)].max() + 0.5
-    table = fit.forecast(7, n_samples=400).query("t == 49").set_index("model")
-    last = panel.series.set_index("model")["last_value"]
-    growth = table["q50"] - last.loc[table.index]
-    assert growth[list(burst)].min() > growth[list(steady)].max()
