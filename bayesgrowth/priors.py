@@ -145,7 +145,11 @@ class Priors:
         ``results/model-experiments.md``). What it does not fix: 60 days ahead of 2024-12-20
         the median forecast of series past their first three weeks runs high (by a factor 1.5
         at 21–60 days), and a three-day linear trend has half the median error
-        (``results/backtest-downloads``).
+        (``results/backtest-downloads``). The cause (sixteenth round): downloads drift from
+        week to week (median coefficient of variation of weekly sums 0.33 on older series,
+        0.10 from day to day within a week), the model has no term for that drift, and its
+        daily negative binomial takes it in as noise (α about 3.6), so the posterior trusts
+        the last week's pace to ±25% only and shrinks it towards the curve.
         """
         if metric == "downloads":
             return cls(
