@@ -52,7 +52,7 @@ class SamplerSettings:
         NUTS target acceptance; raised from 0.8 because the curve part has tight regions. At 0.8
         the full fine-tune fit ran in 526 s instead of 903 s but reached only ESS 251 and R-hat
         1.016: about the same effective draws per second (results/model-experiments.md).
-        Fits on the first months of fine-tune series use 0.97, or 0.99 on one month
+        Fits on the first months of fine-tune series use 0.97, or 0.99 on one or two months
         (:func:`~bayesgrowth.defaults.history_sampling`).
     """
 

@@ -221,7 +221,7 @@ def backtest(
         typer.Option(
             "--target-accept",
             help="NUTS target acceptance of the bayes fit (default 0.9, or for "
-            "fine-tunes with --history 0.99 at K = 1 and 0.97 otherwise).",
+            "fine-tunes with --history 0.99 at K = 1, 2 and 0.97 otherwise).",
         ),
     ] = None,
     anchors: Annotated[
