@@ -151,9 +151,10 @@ class Priors:
         daily negative binomial takes it in as noise (α about 3.6), so the posterior trusts
         the last week's pace to ±25% only and shrinks it towards the curve. A latent weekly
         walk of the pace (sixteenth round) and an observation-driven persistence from block to
-        block (seventeenth round) were tried and not kept: the first did not converge on the
-        full set, and the second cut the median error on this cut but not on 2024-11-20, with
-        narrower bands and no better CRPS.
+        block (seventeenth round) were tried and not kept: the first did not finish within 40
+        minutes on the full cut and missed the sampling bar on 80 series, and the second cut
+        the median error on this cut but not on 2024-11-20, with narrower bands and no better
+        CRPS.
         """
         if metric == "downloads":
             return cls(
