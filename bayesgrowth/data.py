@@ -12,7 +12,8 @@ Layouts (see ``PROVENANCE.md`` of the snapshot)
 Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
 -------------------------------------------------------------------
 * An empty cell means "not observed": after a fine-tune series' last month, before a download
-  series was first recorded, or a day the recorder missed. Gaps inside a series are counted.
+  series was first recorded, or a day the recorder missed. Gaps inside a series are counted. An
+  empty ``0-month`` cell is the exception: month 0 is the creation instant, so it is read as 0.
 * A last fine-tune month that had not ended by the data date is kept, flagged ``partial``, with
   ``t_exact`` the fraction of the month elapsed, so a model can use the count at the right time.
 * Download days before the creation date are dropped (counted). Where such days carry non-zero
@@ -21,7 +22,7 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
   recorded two or more days after release is left-censored too.
 * Everything else that is wrong is an error naming file, line, model and column: non-numeric,
   negative, fractional or non-finite counts, a non-zero count at month 0, a decreasing series, a
-  missing or unparseable ``created_at``, one after the data date, a duplicate model id, a header
+  missing or unparseable ``created_at``, one before 2016 or after the data date, a duplicate model id, a header
   with unknown or missing columns, an empty file.
 """
 
@@ -37,7 +38,13 @@ import pandas as pd
 from bayesgrowth.csvfile import csv_files, read_csv_file
 from bayesgrowth.errors import DataError
 from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, to_utc
-from bayesgrowth.snapshot import CHECKSUMS, checksummed, resolve_data_dir
+from bayesgrowth.snapshot import (
+    CHECKSUMS,
+    FINETUNES_COLLECTED,
+    checksummed,
+    pinned_finetune_file,
+    resolve_data_dir,
+)
 
 FINETUNE_DIR, DOWNLOAD_DIR = "finetune", "download"
 AS_OF_FILE = "AS_OF"
@@ -47,6 +54,9 @@ _FINETUNE_EXTRA = {*PAPER_FIT_COLUMNS, "base_model", "company", "sort_key"}
 _MONTH = re.compile(r"^(\d+)-month$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$")
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
+EARLIEST_CREATED = pd.Timestamp("2016-01-01", tz="UTC")
+"""No Hugging Face repository is older (the company was founded in 2016): an earlier
+``created_at`` is a placeholder such as the Unix epoch, or a cell read as a date by mistake."""
 _LARGEST_COUNT = 2**53
 """Counts are read as float64, exact up to here (and far above any count the Hub has)."""
 
@@ -148,11 +158,9 @@ def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp
             ]
         else:  # download files not loaded: their headers still date the directory
             days = _header_days(root / DOWNLOAD_DIR)
-        marker = root / FINETUNE_DIR / AS_OF_FILE
-        if marker.is_file():
+        for collected, file in _finetune_collections(root / FINETUNE_DIR):
             # Only months ended by that time were written: the whole day is past for them.
-            collected = _collection_time(marker).ceil("D")
-            days.append((collected.tz_localize(None), str(marker), None))
+            days.append((collected.ceil("D").tz_localize(None), file, None))
         named = _DATE_IN_NAME.search(root.resolve().name)
         if days:
             day, file, column = max(days, key=lambda d: d[0])
@@ -172,12 +180,25 @@ def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp
     return date
 
 
-def _collection_time(marker: Path) -> pd.Timestamp:
-    text = marker.read_text().strip()
-    try:
-        return to_utc(text)
-    except ValueError:
-        raise DataError(f"{text!r} is not a time", file=str(marker), row=1) from None
+def _finetune_collections(folder: Path) -> list[tuple[pd.Timestamp, str]]:
+    """When the fine-tune files in ``folder`` were collected, and the file that says so.
+
+    ``AS_OF`` records the latest ``collect finetunes``; a file of the published snapshot was
+    collected at :data:`~bayesgrowth.snapshot.FINETUNES_COLLECTED`, days after its last download
+    day.
+    """
+    found = []
+    marker = folder / AS_OF_FILE
+    if marker.is_file():
+        text = marker.read_text().strip()
+        try:
+            found.append((to_utc(text), str(marker)))
+        except ValueError:
+            raise DataError(f"{text!r} is not a time", file=str(marker), row=1) from None
+    pinned = pinned_finetune_file(folder)
+    if pinned is not None:
+        found.append((to_utc(FINETUNES_COLLECTED), str(pinned)))
+    return found
 
 
 def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
@@ -269,6 +290,15 @@ def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
             i,
             "created_at",
             "missing created_at" if value == "" else f"unparseable created_at {value!r}",
+        )
+    early = np.flatnonzero((created < EARLIEST_CREATED).to_numpy())
+    if early.size:
+        _fail(
+            frame,
+            early[0],
+            "created_at",
+            f"created_at {frame['created_at'].iat[early[0]]!r} is before "
+            f"{EARLIEST_CREATED.date()}, when no Hub repository existed",
         )
     late = np.flatnonzero((created > data_date + pd.Timedelta(days=1)).to_numpy())
     if late.size:
@@ -388,7 +418,15 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     empty = np.isnan(values).all(axis=1)
     if empty.any():
         _fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
-    nonzero0 = np.nan_to_num(values[:, 0]) > 0
+    # Month 0 is the creation instant: its count is 0 whether or not the cell was written.
+    unwritten0 = np.isnan(values[:, 0])
+    values = np.column_stack([np.where(unwritten0, 0.0, values[:, 0]), values[:, 1:]])
+    report.add(
+        "finetunes.month_0_filled",
+        int(unwritten0.sum()),
+        "an empty 0-month cell is read as 0: month 0 is the creation instant",
+    )
+    nonzero0 = values[:, 0] > 0
     if nonzero0.any():
         _fail(
             frame,

@@ -3,6 +3,15 @@
 The authors' snapshot (Bhandari, Chen & Gao 2025; MIT) is pinned by commit and by the sha256 of every
 file (``snapshot_sha256sums.txt``, a copy of the snapshot's ``SHA256SUMS``). A user with no copy gets
 the files fetched with :mod:`pooch`, which checks each hash on download.
+
+The snapshot is named after its last download day, 2025-02-18, but its fine-tune table was
+collected later, at about 23:10–23:30 UTC on 2025-02-20 (:data:`FINETUNES_COLLECTED`), and holds
+complete months only. The data show both: the latest written month of any series ends at
+2025-02-20 23:28:44 and the earliest unwritten month at 2025-02-20 23:08:00 (the collector's run
+took a few minutes), and at 2025-02-18 358 of the 3,797 series with fewer than 34 months already
+had a month written that had not ended yet, while almost all of them (3,439) would have had one
+had the collector also written months in progress. Read as of 2025-02-18, those 358 months (365
+with the capped series) would be taken for partial months read early.
 """
 
 from __future__ import annotations
@@ -24,12 +33,23 @@ ENV_DATA = "BAYESGROWTH_DATA"
 ENV_URL = "BAYESGROWTH_SNAPSHOT_URL"
 """Overrides the base URL the pinned files are fetched from (a mirror; the tests' local server)."""
 CHECKSUMS = "SHA256SUMS"
+FINETUNES_COLLECTED = "2025-02-20T23:30:00Z"
+"""When the pinned snapshot's fine-tune table was collected (to the minute after its last month)."""
 
 
 def pinned_files() -> dict[str, str]:
     """The pinned snapshot files: relative path → sha256."""
     text = resources.files("bayesgrowth").joinpath("snapshot_sha256sums.txt").read_text()
     return parse_checksums(text)
+
+
+def pinned_finetune_file(folder: Path) -> Path | None:
+    """A CSV file in ``folder`` byte-identical to one of the pinned snapshot's fine-tune files.
+
+    Such a file was collected at :data:`FINETUNES_COLLECTED`; ``None`` when there is none.
+    """
+    pinned = {d for name, d in pinned_files().items() if name.startswith("finetune/")}
+    return next((p for p in sorted(folder.glob("*.csv")) if sha256(p) in pinned), None)
 
 
 def parse_checksums(text: str, source: str | None = None) -> dict[str, str]:

@@ -80,6 +80,16 @@ BAD_CELLS = [
         "2024-13-45",
         "unparseable created_at",
     ),
+    ("created-at-epoch", "finetune", "acme/alpha", "created_at", "1970-01-01", "before 2016-01-01"),
+    (
+        "created-year-one",
+        "download",
+        "acme/gamma",
+        "created_at",
+        "0001-01-01",
+        "'0001-01-01' is before",
+    ),
+    ("created-month-name", "finetune", "acme/beta", "created_at", "Feb", "'Feb' is before"),
     (
         "created-after-data-date",
         "finetune",

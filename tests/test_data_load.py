@@ -23,6 +23,8 @@ from bayesgrowth.errors import DataError, UnknownModelError
 from bayesgrowth.panel import OBSERVATION_COLUMNS, SERIES_COLUMNS, add_months
 
 UTC_DATA_DATE = pd.Timestamp(DATA_DATE, tz="UTC")
+REAL_DATA_DATE = pd.Timestamp("2025-02-21", tz="UTC")
+"""The day after the real snapshot's fine-tune collection (2025-02-20, about 23:30 UTC)."""
 
 
 # --- the real snapshot ----------------------------------------------------------------------------
@@ -44,7 +46,7 @@ class TestRealSnapshot:
             "finetunes": 3903,
             "downloads": 830,
         }
-        assert real.data_date == UTC_DATA_DATE
+        assert real.data_date == REAL_DATA_DATE
 
     def test_finetune_oddities(self, real):
         c = real.report.counts
@@ -53,21 +55,19 @@ class TestRealSnapshot:
         assert c["finetunes.only_month_0"] == 38 == (ft["n_obs"] == 1).sum()
         assert c["finetunes.gaps"] == 0
 
-    def test_partial_last_months(self, real):
+    def test_every_fine_tune_month_written_had_ended(self, real):
+        """The fine-tune table was collected on 2025-02-20 (complete months only), after the last
+        download day: read as of 2025-02-18, 365 of its last months would look unfinished."""
         obs = real.observations
-        partial = obs[obs["partial"]]
-        assert real.report.counts["finetunes.partial_last_month"] == 365
-        assert len(partial) == 365 and partial["model"].is_unique
-        assert set(partial["metric"]) == {"finetunes"}
-        # read at the data date, part-way through month t
-        assert (partial["date"] == UTC_DATA_DATE).all()
-        assert ((partial["t_exact"] < partial["t"]) & (partial["t_exact"] > partial["t"] - 1)).all()
-        # and always the last observation of its series
-        last_t = obs.groupby(["metric", "model"])["t"].max()
-        keyed = partial.set_index(["metric", "model"])["t"]
-        assert (keyed == last_t.loc[keyed.index]).all()
-        full = obs[~obs["partial"]]
-        assert (full["t_exact"] == full["t"]).all() and (full["date"] <= UTC_DATA_DATE).all()
+        assert real.report.counts["finetunes.partial_last_month"] == 0
+        assert not obs["partial"].any() and (obs["t_exact"] == obs["t"]).all()
+        ft = obs[obs["metric"] == "finetunes"]
+        assert ft["date"].max() == pd.Timestamp("2025-02-20 23:28:44", tz="UTC")
+        assert (ft["date"] > UTC_DATA_DATE).sum() == 365
+        last_download = obs.loc[obs["metric"] == "downloads", "date"].max()
+        assert last_download == UTC_DATA_DATE
+        downloads_only = bg.load_panel(real_data_dir(), metrics=("downloads",))
+        assert downloads_only.data_date == REAL_DATA_DATE
 
     def test_download_oddities(self, real):
         c = real.report.counts
@@ -418,6 +418,32 @@ def test_data_date_comes_from_download_headers_when_only_fine_tunes_are_loaded(t
         both.metric("finetunes").observations[cols].reset_index(drop=True),
     )
     assert only.report.counts["finetunes.partial_last_month"] == 1
+
+
+@requires_real_data
+def test_a_file_of_the_published_snapshot_is_dated_by_its_collection(tmp_path):
+    """A byte-identical copy of a published fine-tune file keeps the snapshot's collection time;
+    an edited copy is dated like any other file (here by the directory's name)."""
+    original = real_data_dir() / "finetune" / "Meta.csv"
+    copy = tmp_path / "copy-2025-02-18" / "finetune"
+    copy.mkdir(parents=True)
+    (copy / "Meta.csv").write_bytes(original.read_bytes())
+    panel = bg.load_panel(copy.parent)
+    assert panel.data_date == REAL_DATA_DATE
+    assert panel.report.counts["finetunes.partial_last_month"] == 0
+    (copy / "Meta.csv").write_bytes(original.read_bytes() + b"\n")
+    edited = bg.load_panel(copy.parent)
+    assert edited.data_date == UTC_DATA_DATE
+    assert edited.report.counts["finetunes.partial_last_month"] > 0
+
+
+def test_an_empty_0_month_cell_is_read_as_0(tmp_path):
+    ft = finetune_table().set("acme/alpha", "0-month", "")
+    panel = load(tmp_path, ft)
+    alpha = panel.series_of("acme/alpha", "finetunes")
+    assert list(alpha["t"]) == [0, 1, 2, 3] and list(alpha["cumulative"]) == [0, 3, 5, 8]
+    assert panel.report.counts["finetunes.month_0_filled"] == 1
+    assert load(tmp_path / "full").report.counts["finetunes.month_0_filled"] == 0
 
 
 def test_metrics_restrict_what_is_read(tmp_path):
