@@ -178,17 +178,22 @@ class OnsetDraws:
     centre: float = 0.0
 
     def cumulative_hazard(self, step: np.ndarray) -> np.ndarray:
-        """Baseline cumulative hazard :math:`H_k = \\sum_{j \\le k} e^{\\eta_j}` at integer
-        ``step`` k (shape (n, 1) or broadcastable to the intercept; 0 at k = 0)."""
-        step = np.broadcast_to(np.asarray(step, dtype=int), self.intercept.shape)
-        return self._at(step, self._baseline(int(step.max())))
+        """Cumulative hazard :math:`e^{h} H(x)` at ``step`` x (shape (n, 1) or broadcastable to
+        the intercept): :math:`H_k = \\sum_{j \\le k} e^{\\eta_j}` at an integer step k, 0 at
+        x <= 0, and part-way through step k (a partial month, k − 1 < x < k) the hazard accrues
+        evenly, :math:`H_{k-1} + (x - k + 1)(H_k - H_{k-1})`."""
+        x = np.broadcast_to(np.maximum(np.asarray(step, dtype=float), 0.0), self.intercept.shape)
+        k = np.ceil(x).astype(int)
+        base = self._baseline(int(k.max()))
+        lower, upper = self._at(k - 1, base), self._at(k, base)
+        return lower + (x - k + 1) * (upper - lower)
 
     def probability(self, step: np.ndarray) -> np.ndarray:
-        """Chance a series at zero through step k − 1 gets its first count during step k."""
-        step = np.broadcast_to(np.maximum(np.asarray(step, dtype=int), 1), self.intercept.shape)
-        base = self._baseline(int(step.max()))
-        gap = frailty_log_survival(self._at(step, base), self.frailty) - (
-            frailty_log_survival(self._at(step - 1, base), self.frailty)
+        """Chance a series at zero through step k − 1 gets its first count during step k, or
+        during its elapsed part when ``step`` is fractional (k − 1 < x < k)."""
+        x = np.asarray(step, dtype=float)
+        gap = frailty_log_survival(self.cumulative_hazard(x), self.frailty) - (
+            frailty_log_survival(self.cumulative_hazard(np.ceil(x) - 1), self.frailty)
         )
         return -np.expm1(gap)
 
@@ -257,7 +262,7 @@ def dormant(
         k = steps[:, h : h + 1]
         p = onset.probability(k)
         new = ~started & (rng.random((n, s)) < p)
-        onset_at = np.where(new, k - 1, onset_at)
+        onset_at = np.where(new, np.ceil(k) - 1, onset_at)
         started |= new
         out[:, h] = started
     # Growth after onset along a population curve, in time since the step before onset. The

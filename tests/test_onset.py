@@ -45,6 +45,21 @@ def test_frailty_survival_is_the_gamma_mixture():
     assert flat == pytest.approx([1 - np.exp(-np.exp(a))] * 2)
 
 
+def test_part_of_a_step_carries_its_share_of_that_steps_hazard():
+    """A partial month x = k − 1 + f (the forecast of a count read part-way through step k)
+    gets the chance of a first count in the elapsed part of step k, not step k − 1's again."""
+    a, slope, theta = -2.0, -0.5, 1.0
+    onset = _onset([[a]], slope, theta)
+    p = {x: onset.probability(np.array([[x]])).item() for x in (11, 11.25, 11.93, 12)}
+    assert 0 < p[11.25] < p[11.93] < p[12] != p[11]
+    # hazard accrues evenly within the step: H(11 + f) = H(11) + f (H(12) − H(11))
+    h = {x: onset.cumulative_hazard(np.array([[x]])).item() for x in (11, 11.25, 12)}
+    assert h[11.25] == pytest.approx(h[11] + 0.25 * (h[12] - h[11]))
+    survival = (1 + theta * h[11.25]) ** (-1 / theta) / (1 + theta * h[11]) ** (-1 / theta)
+    assert p[11.25] == pytest.approx(1 - survival)
+    assert onset.cumulative_hazard(np.array([[0]])).item() == 0.0
+
+
 def test_onset_likelihood_equals_the_series_by_series_frailty_integral():
     """The cells' binomial likelihood is exact: it equals the sum over series of
     log ∫ P(first count at its step, or none yet | frailty u) Gamma(u) du, by quadrature, with
