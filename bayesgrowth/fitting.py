@@ -70,6 +70,10 @@ class SamplerSettings:
             )
         if min(self.draws, self.chains) < 1 or self.tune < 0:
             raise SamplingError("draws and chains must be >= 1 and tune >= 0")
+        if not 0 < self.target_accept < 1:
+            raise SamplingError(
+                f"target_accept must lie strictly between 0 and 1, not {self.target_accept}"
+            )
 
 
 @dataclass(frozen=True)

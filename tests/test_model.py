@@ -268,7 +268,7 @@ def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
 
 def test_fit_command_saves_its_sampler_settings(tmp_path):
     """``bayesgrowth fit`` samples with the settings given (kept in the saved fit) and rejects an
-    unknown sampler by name before loading any data."""
+    unknown sampler by name, and a target acceptance outside (0, 1), before loading any data."""
     from csvfiles import default_snapshot
     from typer.testing import CliRunner
 
@@ -287,6 +287,10 @@ def test_fit_command_saves_its_sampler_settings(tmp_path):
     bad = CliRunner().invoke(app, [*args, "--sampler", "emcee", "--out", str(out)])
     assert isinstance(bad.exception, SamplingError)
     assert "unknown sampler 'emcee'" in str(bad.exception)
+    for accept in ("1.5", "0"):
+        bad = CliRunner().invoke(app, [*args, "--target-accept", accept, "--out", str(out)])
+        assert isinstance(bad.exception, SamplingError)
+        assert "target_accept must lie strictly between 0 and 1" in str(bad.exception)
 
 
 def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
