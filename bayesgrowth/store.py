@@ -85,7 +85,8 @@ def read_table(path: Path) -> tuple[list[str], list[Row]]:
     """
     if not path.exists():
         return [], []
-    with open(path, newline="") as fh:
+    # utf-8-sig: a file saved by a spreadsheet program starts with a byte-order mark.
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh, restval="")
         rows = []
         for row in reader:
@@ -159,6 +160,8 @@ def write_figure(path: str | os.PathLike, figure: Figure, *, dpi: int = 130) -> 
 def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if "b" not in mode:
+        open_kwargs.setdefault("encoding", "utf-8")
     try:
         with open(fd, mode, **open_kwargs) as fh:
             write(fh)

@@ -133,6 +133,19 @@ def test_a_decreasing_count_is_not_written(tmp_path):
     )
 
 
+def test_a_store_file_saved_with_a_byte_order_mark_is_extended(tmp_path):
+    """Spreadsheet programs save UTF-8 with a byte-order mark; the store still reads the header."""
+    created = pd.Timestamp("2024-01-01", tz="UTC")
+    (tmp_path / "acme.csv").write_bytes(
+        b"\xef\xbb\xbfmodel,2025-01-01 00:00:00,created_at\nacme/a,100,2024-01-01 00:00:00+00:00\n"
+    )
+    assert record_download(tmp_path, "acme/a", date(2025, 1, 2), 130, created) == "recorded"
+    assert (tmp_path / "acme.csv").read_text(encoding="utf-8") == (
+        "model,2025-01-01 00:00:00,2025-01-02 00:00:00,created_at\n"
+        "acme/a,100,130,2024-01-01 00:00:00+00:00\n"
+    )
+
+
 def _writer(store: str, worker: int) -> None:
     directory = Path(store) / "download"
     created = pd.Timestamp("2024-01-01", tz="UTC")
