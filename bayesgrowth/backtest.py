@@ -44,6 +44,7 @@ from bayesgrowth.forecasters import (
     Forecast,
     Forecaster,
     ForecastError,
+    known_forecasters,
     last_observed,
 )
 from bayesgrowth.panel import Panel, summarise_series, to_utc
@@ -218,7 +219,16 @@ def run_backtest(split: Split, forecasters: Sequence[Forecaster], seed: int = 0)
         The methods; each sees only ``split.history`` and the targets' ``model, metric, t``.
     seed
         Passed to every method.
+
+    Raises
+    ------
+    ForecastError
+        If no method is given, or a method breaks the forecast contract.
     """
+    if not forecasters:
+        raise ForecastError(
+            f"no forecasting method given; known methods: {', '.join(known_forecasters())}"
+        )
     targets = split.targets
     frames, metrics, diagnostics, seconds = [], [], {}, {}
     for method in forecasters:

@@ -193,6 +193,8 @@ def test_the_contract_is_checked_and_names_resolve_through_the_registry():
         run_backtest(split, [_Broken()])
     with pytest.raises(ForecastError, match="known methods: .*last-value.*linear-trend.*paper"):
         make_forecaster("nope")
+    with pytest.raises(ForecastError, match="no forecasting method given; known methods: "):
+        run_backtest(split, [])
     register_forecaster("test-lazy", "bayesgrowth.naive:LastValue", replace=True)
     assert make_forecaster("test-lazy").name == "last-value"
     with pytest.raises(ForecastError, match="already registered"):
