@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -445,18 +446,27 @@ class GrowthFit:
             "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)) / path.name
-        if path.suffix == ".zarr":
-            # Zarr format 3 has no consolidated metadata in its specification (zarr warns).
-            tree.to_zarr(tmp, consolidated=False)
-        else:
-            tree.to_netcdf(tmp, engine="h5netcdf")
-        if path.is_dir():
-            import shutil
-
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-        tmp.parent.rmdir()
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        tmp = staging / path.name
+        try:
+            if path.suffix == ".zarr":
+                # Zarr format 3 has no consolidated metadata in its specification (zarr warns).
+                tree.to_zarr(tmp, consolidated=False)
+            else:
+                tree.to_netcdf(tmp, engine="h5netcdf")
+            if path.is_dir():
+                # A directory cannot be replaced in one step: the old store is moved aside, not
+                # deleted, until the new one is in place.
+                os.replace(path, staging / "replaced")
+                try:
+                    os.replace(tmp, path)
+                except OSError:
+                    os.replace(staging / "replaced", path)
+                    raise
+            else:
+                os.replace(tmp, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return path
 
 

@@ -209,6 +209,13 @@ def test_save_replaces_a_fit_and_nothing_else(fitted, tmp_path):
     store = fitted.save(tmp_path / "fit.zarr")
     assert fitted.save(store) == store  # a saved fit is replaced
     bayesgrowth.load(store)
+    # nothing is left of the staging directory or of the store replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "fit.zarr",
+        "other.zarr",
+        "plain.zarr",
+        "results",
+    ]
 
 
 def test_load_rejects_garbage(tmp_path):
