@@ -372,6 +372,9 @@ def test_forecast_command_forecasts_a_new_model_of_a_release_batch(fitted, tmp_p
     assert list(table["t"]) == [1, 2, 3, 4] and set(table["model"]) == {"<new synth-1 model>"}
     refused = CliRunner().invoke(app, [*args, "--new-model-of", "synth-1", "--release-batch", "0"])
     assert refused.exit_code != 0 and "--release-batch" in refused.output
+    unnamed = CliRunner().invoke(app, [*args, "--new-model-of", ""])
+    assert isinstance(unnamed.exception, UnknownModelError)
+    assert "unknown organisation ''; fitted ones: synth-0" in str(unnamed.exception)
 
 
 @pytest.mark.skipif(

@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
         result = _load_warned(fit)
-        if new_model_of:
+        if new_model_of is not None:
             table = result.forecast_new(
                 new_model_of, horizon, release_batch=release_batch, n_samples=samples
             )
