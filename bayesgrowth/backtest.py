@@ -10,8 +10,8 @@ Protocols
     Pretend today is D: every series keeps the steps fully elapsed by D (month k ends at
     ``created_at + k`` calendar months; day t is the count recorded on that date), series with
     fewer than ``min_history`` elapsed steps (default 6) are left out, and each is forecast to its
-    last value in the full data, which for a fine-tune series is often a partial month read at
-    ``t_exact`` (the target carries both ``t`` and ``t_exact``).
+    last value in the full data, which for a fine-tune series can be a partial month read at
+    ``t_exact`` (the target carries both ``t`` and ``t_exact``; the published snapshot has none).
 :func:`holdout_split` (``--holdout H``)
     Drop the last H observations of every series with at least ``min_history`` left; the target is
     the last one dropped (H steps ahead).

@@ -8,10 +8,10 @@ The snapshot is named after its last download day, 2025-02-18, but its fine-tune
 collected later, at about 23:10–23:30 UTC on 2025-02-20 (:data:`FINETUNES_COLLECTED`), and holds
 complete months only. The data show both: the latest written month of any series ends at
 2025-02-20 23:28:44 and the earliest unwritten month at 2025-02-20 23:08:00 (the collector's run
-took a few minutes), and at 2025-02-18 358 of the 3,797 series with fewer than 34 months already
-had a month written that had not ended yet, while almost all of them (3,439) would have had one
-had the collector also written months in progress. Read as of 2025-02-18, those 358 months (365
-with the capped series) would be taken for partial months read early.
+took a few minutes). Of the 3,797 series with fewer than 34 months, 358 have a month written
+that had not ended on 2025-02-18, and the other 3,439 lack the month then in progress, which a
+collector that wrote months in progress would have written. Read as of 2025-02-18, those 358
+months (365 with the series at 34 months) would be taken for partial months read early.
 """
 
 from __future__ import annotations
