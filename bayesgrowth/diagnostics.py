@@ -65,6 +65,10 @@ class Diagnostics:
             out.append(
                 f"min bulk ESS {self.min_ess_bulk:.0f} < {ESS_MIN}: too few effective draws for stable intervals"
             )
+        if not np.isfinite(self.min_ess_tail) or self.min_ess_tail < ESS_MIN:
+            out.append(
+                f"min tail ESS {self.min_ess_tail:.0f} < {ESS_MIN}: too few effective draws in the tails for stable 5% and 95% quantiles"
+            )
         if self.max_depth_hits:
             out.append(f"{self.max_depth_hits} draws hit the maximum tree depth")
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import warnings
 
@@ -11,7 +12,7 @@ import pytest
 import xarray as xr
 
 import bayesgrowth
-from bayesgrowth.diagnostics import diagnose
+from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 from bayesgrowth.forecast import poisson_gamma
 from bayesgrowth.synthetic import synthetic_panel
@@ -253,6 +254,17 @@ def test_diagnostics_surface_divergences(fitted):
     assert diag.divergences == stats.sizes["chain"] * len(range(0, stats.sizes["draw"], 50))
     assert any("divergent" in p for p in diag.problems())
     assert any(line.startswith("WARNING") for line in diag.lines())
+
+
+def test_diagnostics_surface_a_low_tail_ess():
+    """The 90% bands rest on the tails: a low tail ESS is a problem even with a high bulk ESS."""
+    healthy = Diagnostics(0, 1.002, 900.0, 800.0, 0, 5.0, 1.0, 500, 2)
+    assert healthy.problems() == []
+    thin = dataclasses.replace(healthy, min_ess_tail=150.0)
+    assert thin.problems() == [
+        "min tail ESS 150 < 400: too few effective draws in the tails for stable 5% and 95% "
+        "quantiles"
+    ]
 
 
 def test_poisson_gamma_survives_exploding_means():
