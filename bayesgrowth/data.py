@@ -22,8 +22,8 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
   recorded two or more days after release is left-censored too.
 * Everything else that is wrong is an error naming file, line, model and column: non-numeric,
   negative, fractional or non-finite counts, a non-zero count at month 0, a decreasing series, a
-  missing or unparseable ``created_at``, one before 2016 or after the data date, a duplicate model id, a header
-  with unknown or missing columns, an empty file.
+  missing or unparseable ``created_at``, one before 2016 or after the data date, a duplicate
+  model id, a header with unknown or missing columns, an empty file.
 """
 
 from __future__ import annotations
