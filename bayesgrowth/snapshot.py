@@ -21,6 +21,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from bayesgrowth.csvfile import csv_files
 from bayesgrowth.errors import DataError
 
 SNAPSHOT_NAME = "hf-paper-2025-02-18"
@@ -49,7 +50,7 @@ def pinned_finetune_file(folder: Path) -> Path | None:
     Such a file was collected at :data:`FINETUNES_COLLECTED`; ``None`` when there is none.
     """
     pinned = {d for name, d in pinned_files().items() if name.startswith("finetune/")}
-    return next((p for p in sorted(folder.glob("*.csv")) if sha256(p) in pinned), None)
+    return next((p for p in csv_files(folder) if sha256(p) in pinned), None)
 
 
 def parse_checksums(text: str, source: str | None = None) -> dict[str, str]:
