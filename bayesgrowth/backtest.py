@@ -199,9 +199,14 @@ def _check(name: str, forecast: Forecast, targets: pd.DataFrame) -> None:
         and (table["t"].to_numpy() == targets["t"].to_numpy()).all()
     ):
         raise ForecastError(f"{name}: forecast rows do not match the targets row for row")
-    values = table[["point", *QUANTILE_COLUMNS]].to_numpy(dtype=float)
+    columns = ["point", *QUANTILE_COLUMNS] if forecast.has_interval else ["point"]
+    values = table[columns].to_numpy(dtype=float)
     if forecast.samples is not None:
         values = np.hstack([values, forecast.samples])
+    unset = ~np.isfinite(values)
+    if unset.any():
+        model = targets["model"].iat[int(np.argwhere(unset)[0, 0])]
+        raise ForecastError(f"{name}: a forecast that is NaN or infinite (model {model})")
     below = values < targets["origin_value"].to_numpy(dtype=float)[:, None]
     if below.any():
         model = targets["model"].iat[int(np.argwhere(below)[0, 0])]

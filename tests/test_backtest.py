@@ -187,10 +187,35 @@ class _Broken:
         return Forecast.point_only(targets, np.zeros(len(targets)))
 
 
+class _Unset:
+    """Forecasts far above the origin, but NaN for the second target (or in one draw)."""
+
+    name = "unset"
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def forecast(self, history, targets, seed):
+        point = np.full(len(targets), 1e6)
+        if self.where == "point":
+            point[1] = np.nan
+            return Forecast.point_only(targets, point)
+        samples = np.full((len(targets), 4), 1e6)
+        samples[1, 2] = np.inf
+        return Forecast(
+            Forecast.point_only(targets, point).table, samples=samples, has_interval=False
+        )
+
+
 def test_the_contract_is_checked_and_names_resolve_through_the_registry():
     split = as_of_split(crafted(), AS_OF)
     with pytest.raises(ForecastError, match="below the last observed count"):
         run_backtest(split, [_Broken()])
+    second = split.targets["model"].iat[1]
+    for where in ("point", "samples"):
+        # Scored, a NaN would count as "within 2x" and drop out of the mean error.
+        with pytest.raises(ForecastError, match=f"NaN or infinite \\(model {second}\\)"):
+            run_backtest(split, [_Unset(where)])
     with pytest.raises(ForecastError, match="known methods: .*last-value.*linear-trend.*paper"):
         make_forecaster("nope")
     with pytest.raises(ForecastError, match="no forecasting method given; known methods: "):
