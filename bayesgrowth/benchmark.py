@@ -22,7 +22,7 @@ from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption
 from bayesgrowth.data import load_panel
 from bayesgrowth.diagnostics import ESS_MIN, RHAT_MAX
-from bayesgrowth.store import write_text
+from bayesgrowth.store import prepare_directory, write_text
 
 app = typer.Typer(
     help="Benchmarks (figures printed and written under results/).", no_args_is_help=True
@@ -63,7 +63,11 @@ def fit_benchmark(
 ) -> None:
     """Fit all series of one metric and record time, memory and diagnostics."""
     from bayesgrowth.fitting import fit
+    from bayesgrowth.result import check_save_path
 
+    prepare_directory(out)
+    if save:
+        check_save_path(save)
     start = time.perf_counter()
     panel = load_panel(data, metrics=(metric,))
     n = panel.metric(metric).n_series
@@ -102,7 +106,6 @@ def fit_benchmark(
     lines = [f"{k}: {v}" for k, v in figures.items() if k not in ("worst", "targets_met")]
     lines += [f"target {k}: {'met' if ok else 'NOT met'}" for k, ok in met.items()]
     print("\n".join(lines))
-    out.mkdir(parents=True, exist_ok=True)
     write_text(out / "figures.json", json.dumps(figures, indent=1) + "\n")
     command = f"python -m bayesgrowth.benchmark fit --metric {metric} --draws {draws} --tune {tune} --seed {seed}"
     write_text(
@@ -114,4 +117,6 @@ def fit_benchmark(
 
 
 if __name__ == "__main__":
-    app()
+    from bayesgrowth.cli import run_app
+
+    run_app(app)

@@ -41,6 +41,11 @@ class DataError(BayesGrowthError, ValueError):
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
+class OutputError(BayesGrowthError):
+    """An output path that cannot take the results (a file where a directory must go, or the
+    reverse, or a folder that cannot be created or written to); raised before the work starts."""
+
+
 class UnknownModelError(BayesGrowthError, KeyError):
     """A model id that is not in the panel."""
 

@@ -23,6 +23,7 @@ from bayesgrowth import forecast as fc
 from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
+from bayesgrowth.store import prepare_directory
 
 FORMAT_VERSION = 6
 _SERIES = (
@@ -428,9 +429,10 @@ class GrowthFit:
         FitFileError
             When ``path`` is a directory that is not a saved zarr fit, or a file and the path
             ends in ``.zarr``.
+        OutputError
+            When the folder cannot be created or written to.
         """
-        path = Path(path)
-        _check_replaceable(path)
+        path = check_save_path(path)
         tree = xr.DataTree.from_dict(
             {
                 "posterior": self.idata["posterior"].to_dataset(),
@@ -445,7 +447,6 @@ class GrowthFit:
             "data_hash": self.data_hash,
             "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         tmp = staging / path.name
         try:
@@ -477,8 +478,20 @@ def _check_request(horizon: int, n_samples: int) -> None:
         raise BayesGrowthError(f"the number of samples must be at least 1, not {n_samples}")
 
 
-def _check_replaceable(path: Path) -> None:
-    """Refuse to save over anything but a fit of the same kind."""
+def check_save_path(path: str | os.PathLike) -> Path:
+    """Check, before fitting, that :meth:`GrowthFit.save` can write a fit at ``path``.
+
+    Only a fit of the same kind is replaced; the folder is created.
+
+    Raises
+    ------
+    FitFileError
+        When ``path`` is a directory that is not a saved zarr fit, or a file and the path ends in
+        ``.zarr``.
+    OutputError
+        When the folder cannot be created or written to.
+    """
+    path = Path(path)
     if path.is_dir():
         if path.suffix != ".zarr":
             raise FitFileError(f"{path} is a directory: give a file name for the netCDF fit")
@@ -494,6 +507,8 @@ def _check_replaceable(path: Path) -> None:
             )
     elif path.suffix == ".zarr" and path.exists():
         raise FitFileError(f"{path} is a file, not a zarr store: it is left alone")
+    prepare_directory(path.parent)
+    return path
 
 
 def load(path: str | os.PathLike) -> GrowthFit:

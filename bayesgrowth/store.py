@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bayesgrowth.errors import DataError
+from bayesgrowth.errors import DataError, OutputError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -154,6 +154,51 @@ def write_figure(path: str | os.PathLike, figure: Figure, *, dpi: int = 130) -> 
     """Replace ``path`` atomically by a matplotlib figure, its format taken from the suffix."""
     path = Path(path)
     _atomic(path, lambda fh: figure.savefig(fh, dpi=dpi, format=path.suffix.lstrip(".")), mode="wb")
+    return path
+
+
+def prepare_directory(path: str | os.PathLike) -> Path:
+    """Create the output directory ``path`` before the work whose results go there.
+
+    A command checks its output first so that a mistyped ``--out`` fails at once, not after a
+    fit of many minutes.
+
+    Returns
+    -------
+    Path
+        ``path``, which now exists and takes new files.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` (or a folder above it) is a file, or it cannot be created or written to.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(
+            f"{path} is a file, not a directory: give a directory for the results"
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"cannot create the directory {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write into the directory {path}: permission denied")
+    return path
+
+
+def check_file_path(path: str | os.PathLike) -> Path:
+    """Check, before the work, that a file can be written at ``path`` (its folder is created).
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is a directory, or its folder cannot be created or written to.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory: give a file name")
+    prepare_directory(path.parent)
     return path
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cliruns import assert_one_line_error, run_main
 from csvfiles import (
     DAYS,
     default_snapshot,
@@ -19,7 +20,7 @@ from csvfiles import (
 )
 from typer.testing import CliRunner
 
-from bayesgrowth.cli import app, main
+from bayesgrowth.cli import app
 from bayesgrowth.errors import DataError, UnknownModelError
 
 
@@ -32,29 +33,6 @@ def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
         cwd=cwd,
         timeout=120,
     )
-
-
-def run_main(*args: str | Path, monkeypatch, capsys) -> subprocess.CompletedProcess:
-    """``bayesgrowth.cli.main()`` in this process, with ``sys.argv`` set: cheaper than a process."""
-    monkeypatch.setattr(sys, "argv", ["bayesgrowth", *map(str, args)])
-    capsys.readouterr()
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(sys.argv, code, out, err)
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *parts: str) -> str:
-    assert proc.returncode == 1, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    assert "Traceback" not in proc.stderr and proc.stdout == ""
-    for part in parts:
-        assert part in lines[0]
-    return lines[0]
 
 
 runner = CliRunner()

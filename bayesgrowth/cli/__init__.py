@@ -35,8 +35,20 @@ downloads_cmd.register(app)
 
 def main() -> None:
     """Entry point: run the app, turning expected errors into one clear line and exit code 1."""
+    run_app(app)
+
+
+def run_app(commands: typer.Typer) -> None:
+    """Run a Typer app (``bayesgrowth`` or another entry point such as the benchmarks), turning
+    expected errors into one clear line and exit code 1.
+
+    Parameters
+    ----------
+    commands
+        The app to run on ``sys.argv``.
+    """
     try:
-        app(standalone_mode=False)
+        commands(standalone_mode=False)
     except BayesGrowthError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

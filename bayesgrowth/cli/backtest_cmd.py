@@ -27,7 +27,7 @@ from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
 from bayesgrowth.panel import Panel
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
-from bayesgrowth.store import write_csv, write_text
+from bayesgrowth.store import check_file_path, prepare_directory, write_csv, write_text
 
 HISTORY_TARGET = 12
 """``--history K`` forecasts month 12 (issue 4)."""
@@ -231,6 +231,7 @@ def backtest(
     data: DataOption = None,
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
+    prepare_directory(out)
     reference = read_anchors(anchors) if anchors is not None else None
     metric = metric or ("downloads" if first_days is not None else "finetunes")
     default_draws, default_tune, default_accept = protocol_sampling(
@@ -290,6 +291,7 @@ def paper_table_cmd(
     data: DataOption = None,
 ) -> None:
     """Regenerate the paper's Table 1 (top models by last fine-tune count) with our fit status."""
+    check_file_path(out)
     table = paper_table(load_reported(data, metrics=("finetunes",)), top=top)
     write_csv(out, table, float_format="%.6g")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -308,6 +310,7 @@ def baseline_cmd(
     """Fit the paper's curve to every series; print the statuses and the match with the authors."""
     if axis not in ("step", "years"):
         raise DataError(f"--axis must be step or years, not {axis!r}")
+    check_file_path(out)
     panel = load_reported(data, metrics=(metric,)).metric(metric)
     start = time.perf_counter()
     fits = with_authors(fit_panel(panel, axis=axis, m=m), panel.paper_fits)

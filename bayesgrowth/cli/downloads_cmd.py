@@ -9,7 +9,7 @@ import typer
 
 from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.defaults import SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
-from bayesgrowth.store import write_csv, write_figure, write_text
+from bayesgrowth.store import prepare_directory, write_csv, write_figure, write_text
 
 
 def deepseek(
@@ -44,7 +44,9 @@ def deepseek(
 
     from bayesgrowth.claims import format_table, plot_claim, plot_largest, study_claim
     from bayesgrowth.plots import plot_prior_predictive
+    from bayesgrowth.result import check_save_path
 
+    fit_path = check_save_path(prepare_directory(out) / "fit.nc")
     panel = load_reported(data, metrics=("downloads",))
     study = study_claim(
         panel,
@@ -56,7 +58,6 @@ def deepseek(
         seed=seed,
         n_samples=samples,
     )
-    out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "table.csv", study.table)
     diagnostics = study.fit.diagnostics().lines()
     write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")
@@ -75,7 +76,7 @@ def deepseek(
     for name, figure in figures.items():
         write_figure(out / name, figure, dpi=130)
         plt.close(figure)
-    study.fit.save(out / "fit.nc")
+    study.fit.save(fit_path)
     print(f'claim: "{study.claim.quote}"')
     print(format_table(study.table))
     print("diagnostics:")

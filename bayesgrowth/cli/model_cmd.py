@@ -10,7 +10,13 @@ import typer
 
 from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
-from bayesgrowth.store import write_csv, write_figure, write_text
+from bayesgrowth.store import (
+    check_file_path,
+    prepare_directory,
+    write_csv,
+    write_figure,
+    write_text,
+)
 
 # PyMC takes seconds to import: the model modules are imported inside the commands that need
 # them, so `bayesgrowth data …` and `--help` stay quick.
@@ -88,8 +94,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
         from bayesgrowth.fitting import SamplerSettings, require_backend
+        from bayesgrowth.result import check_save_path
 
-        # Built (and so checked) before any data are read.
+        # Output, backend and settings are checked before any data are read.
+        check_save_path(out)
         require_backend(sampler)
         settings = SamplerSettings(
             draws=draws,
@@ -127,6 +135,7 @@ def register(app: typer.Typer) -> None:
         samples: Annotated[int, typer.Option(help="Posterior draws used.")] = 1000,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
+        check_file_path(out)
         result = _load_warned(fit)
         if new_model_of is not None:
             table = result.forecast_new(
@@ -143,6 +152,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
     ) -> None:
         """Write λ, μ, σ posterior medians and 90% intervals per model, beside the paper's values."""
+        check_file_path(out)
         table = _load_warned(fit).parameters()
         write_csv(out, table)
         print(f"wrote {len(table):,} rows to {out}")
@@ -162,11 +172,12 @@ def register(app: typer.Typer) -> None:
         """The main job: fit every series, then write fit, forecasts (table and a figure of the
         largest series' bands), parameters and diagnostics."""
         from bayesgrowth.fitting import SamplerSettings
+        from bayesgrowth.result import check_save_path
 
         settings = SamplerSettings(draws=draws, tune=tune, seed=seed)
+        fit_path = check_save_path(prepare_directory(out) / f"fit-{metric}.nc")
         panel, result = _fit(data, metric, None, None, settings)
-        out.mkdir(parents=True, exist_ok=True)
-        result.save(out / f"fit-{metric}.nc")
+        result.save(fit_path)
         forecast = result.forecast(horizon)
         write_csv(out / f"forecasts-{metric}.csv", forecast)
         _plot_largest(panel, forecast, metric, out / f"forecasts-{metric}.png")

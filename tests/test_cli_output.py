@@ -1,0 +1,76 @@
+"""A wrong ``--out`` fails at once, before data are read or a fit is run, with one clear line.
+
+Every command here is given a data directory that does not exist: had it read its data (or
+started a fit) before checking its output, the error would be about the data instead.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from cliruns import assert_one_line_error, run_main
+
+from bayesgrowth.errors import OutputError
+from bayesgrowth.store import check_file_path, prepare_directory
+
+
+@pytest.fixture
+def places(tmp_path):
+    """A missing data directory, an existing directory and an existing file."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    file = tmp_path / "file.csv"
+    file.write_text("keep me\n")
+    return {"data": tmp_path / "no-data", "folder": folder, "file": file}
+
+
+@pytest.mark.parametrize(
+    ("command", "out", "says"),
+    [
+        (["fit"], "folder", "is a directory: give a file name for the netCDF fit"),
+        (["fit"], "file.csv/fit.nc", "file.csv is a file, not a directory"),
+        (["run"], "file", "is a file, not a directory"),
+        (["backtest", "--method", "last-value", "--as-of", "2024-08-18"], "file", "is a file"),
+        (["deepseek"], "file", "is a file, not a directory"),
+        (["baseline"], "folder", "is a directory: give a file name"),
+        (["paper-table"], "folder", "is a directory: give a file name"),
+    ],
+)
+def test_a_wrong_out_fails_before_the_data_are_read(
+    command, out, says, places, monkeypatch, capsys
+):
+    target = places[out] if out in places else places["file"].parent / out
+    proc = run_main(
+        *command, "--data", places["data"], "--out", target, monkeypatch=monkeypatch, capsys=capsys
+    )
+    line = assert_one_line_error(proc, says)
+    assert "no-data" not in line
+    assert places["file"].read_text() == "keep me\n"
+
+
+def test_forecast_checks_its_out_before_opening_the_fit(places, monkeypatch, capsys):
+    args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"]]
+    assert_one_line_error(run_main(*args, monkeypatch=monkeypatch, capsys=capsys), "is a directory")
+
+
+def test_the_benchmark_reports_errors_in_one_line(places):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bayesgrowth.benchmark", "fit", "--data", places["data"]]
+        + ["--out", places["folder"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_one_line_error(proc, "does not exist", "no-data")
+
+
+def test_output_paths_are_made_ready_or_refused(places):
+    nested = places["folder"] / "a" / "b"
+    assert prepare_directory(nested).is_dir()
+    assert check_file_path(places["folder"] / "c" / "x.csv").parent.is_dir()
+    with pytest.raises(OutputError, match="is a file, not a directory"):
+        prepare_directory(places["file"])
+    with pytest.raises(OutputError, match="is a directory: give a file name"):
+        check_file_path(places["folder"])
