@@ -101,14 +101,19 @@ class FitConfig:
 
 
 def data_hash(panel: Panel, metric: str) -> str:
-    """sha256 of the observations the fit used (model, t_exact, cumulative), in a stable order."""
-    obs = panel.metric(metric).observations
+    """sha256 of everything in the data that shapes the fit, in a stable order.
+
+    That is every column of the observations (model, organisation, steps, dates, counts, partial
+    months) and of each series its organisation, creation time and left-censoring; not where the
+    rows were read from, so a copy of the data in another folder hashes the same.
+    """
+    metric_panel = panel.metric(metric)
     h = hashlib.sha256()
-    h.update(
-        pd.util.hash_pandas_object(obs[["model", "t_exact", "cumulative"]], index=False)
-        .to_numpy()
-        .tobytes()
-    )
+    for table in (
+        metric_panel.observations,
+        metric_panel.series[["model", "organization", "created_at", "left_censored"]],
+    ):
+        h.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 

@@ -40,3 +40,19 @@ def test_first_fit_after_a_cold_compile_cache_matches_later_ones(tmp_path):
     )
     assert any((tmp_path / "numba").iterdir()), "the first fit left nothing in the cache"
     assert cold == warm
+
+
+def test_the_stored_data_hash_tells_apart_data_that_fit_differently():
+    """The saved fit's data hash changes with anything that changes the model's design: the
+    organisation (which prior a series draws from) and the creation date (its release month),
+    not only the counts; the same data give the same hash."""
+    from panels import make_panel
+
+    from bayesgrowth.fitting import data_hash
+
+    counts = {"o/a": [0, 1, 3, 4], "o/b": [0, 0, 2, 2]}
+    base = data_hash(make_panel(counts), "finetunes")
+    assert data_hash(make_panel(counts), "finetunes") == base
+    assert data_hash(make_panel(counts, organization="Other"), "finetunes") != base
+    assert data_hash(make_panel(counts, created={"o/a": "2023-02-01"}), "finetunes") != base
+    assert data_hash(make_panel({**counts, "o/b": [0, 0, 2, 3]}), "finetunes") != base
