@@ -97,14 +97,17 @@ def load_panel(
             f"unknown metric(s) {', '.join(map(repr, unknown))}; choose from {', '.join(METRICS)}"
         )
     root = resolve_data_dir(data)
-    files = {
-        "finetunes": csv_files(root / FINETUNE_DIR) if "finetunes" in metrics else [],
-        "downloads": csv_files(root / DOWNLOAD_DIR) if "downloads" in metrics else [],
-    }
+    folders = {"finetunes": root / FINETUNE_DIR, "downloads": root / DOWNLOAD_DIR}
+    files = {m: csv_files(folders[m]) if m in metrics else [] for m in METRICS}
     if not any(files.values()):
+        others = [m for m in METRICS if m not in metrics and csv_files(folders[m])]
         raise DataError(
-            f"no CSV files under {root}/{FINETUNE_DIR} or {root}/{DOWNLOAD_DIR}: "
-            "point --data (or BAYESGROWTH_DATA) at a snapshot directory"
+            f"no CSV files under {' or '.join(str(folders[m]) for m in metrics)}: "
+            + (
+                f"{root} holds {' and '.join(others)} only (--metric {others[0]})"
+                if others
+                else "point --data (or BAYESGROWTH_DATA) at a snapshot directory"
+            )
         )
     raw = {metric: [read_csv_file(f) for f in fs] for metric, fs in files.items()}
     date = _data_date(root, raw["downloads"], data_date)

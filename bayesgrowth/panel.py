@@ -176,7 +176,10 @@ class Panel:
         out = obs[(obs["model"] == model) & (obs["metric"] == metric)]
         if out.empty:
             if not (self.series["model"] == model).any():
-                raise UnknownModelError(f"unknown model id {model!r} in {self.source}")
+                loaded = " or ".join(self.series["metric"].unique())
+                raise UnknownModelError(
+                    f"unknown model id {model!r}: not among the {loaded} series in {self.source}"
+                )
             raise UnknownModelError(f"model {model!r} has no {metric} series in {self.source}")
         return out.reset_index(drop=True)
 

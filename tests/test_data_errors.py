@@ -317,6 +317,14 @@ def test_no_csv_files(tmp_path):
         load(tmp_path)
 
 
+def test_no_csv_files_of_the_metric_asked_for_names_the_one_there(tmp_path):
+    root = write_snapshot(tmp_path / "snap", download={"ACME": download_table()})
+    with pytest.raises(
+        DataError, match=r"finetune: .* holds downloads only \(--metric downloads\)"
+    ):
+        bg.load_panel(root, metrics=("finetunes",))
+
+
 def test_missing_directory(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         load(tmp_path / "nowhere")
