@@ -228,11 +228,17 @@ def run_backtest(split: Split, forecasters: Sequence[Forecaster], seed: int = 0)
     Raises
     ------
     ForecastError
-        If no method is given, or a method breaks the forecast contract.
+        If no method is given, one is given twice, or a method breaks the forecast contract.
     """
     if not forecasters:
         raise ForecastError(
             f"no forecasting method given; known methods: {', '.join(known_forecasters())}"
+        )
+    names = [method.name for method in forecasters]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ForecastError(
+            f"method(s) {', '.join(repeated)} given more than once: each is scored once"
         )
     targets = split.targets
     frames, metrics, diagnostics, seconds = [], [], {}, {}

@@ -329,6 +329,16 @@ class BayesForecaster:
     n_samples: int = 1000
     last_fit: GrowthFit | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # Checked when the method is made, not after the other methods of a backtest have run.
+        SamplerSettings(
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            sampler=self.sampler,
+            target_accept=self.target_accept,
+        )
+
     def forecast(self, history: Panel, targets: pd.DataFrame, seed: int) -> Forecast:
         """Fit on ``history`` and forecast ``targets`` (see :class:`bayesgrowth.forecasters.Forecaster`)."""
         metric = str(targets["metric"].iloc[0])

@@ -220,6 +220,8 @@ def test_the_contract_is_checked_and_names_resolve_through_the_registry():
         make_forecaster("nope")
     with pytest.raises(ForecastError, match="no forecasting method given; known methods: "):
         run_backtest(split, [])
+    with pytest.raises(ForecastError, match="last-value given more than once"):
+        run_backtest(split, [LastValue(), LinearTrend(), LastValue()])
     register_forecaster("test-lazy", "bayesgrowth.naive:LastValue", replace=True)
     assert make_forecaster("test-lazy").name == "last-value"
     with pytest.raises(ForecastError, match="already registered"):

@@ -1,7 +1,8 @@
-"""A wrong ``--out`` fails at once, before data are read or a fit is run, with one clear line.
+"""A wrong ``--out`` or a wrong combination of options fails at once, before data are read or a
+fit is run, with one clear line.
 
 Every command here is given a data directory that does not exist: had it read its data (or
-started a fit) before checking its output, the error would be about the data instead.
+started a fit) before checking its options, the error would be about the data instead.
 """
 
 from __future__ import annotations
@@ -74,3 +75,32 @@ def test_output_paths_are_made_ready_or_refused(places):
         prepare_directory(places["file"])
     with pytest.raises(OutputError, match="is a directory: give a file name"):
         check_file_path(places["folder"])
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--holdout", "2", "--min-history", "5"], "--min-history applies to --as-of only"),
+        (["--target-day", "29"], "--first-days and --target-day go together"),
+        (["--holdout", "2", "--method", "paper,bayes", "--target-accept", "3"], "target_accept"),
+    ],
+)
+def test_backtest_options_are_checked_before_the_data(args, says, places, monkeypatch, capsys):
+    proc = run_main(
+        "backtest",
+        *args,
+        "--data",
+        places["data"],
+        "--out",
+        places["folder"],
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert "no-data" not in assert_one_line_error(proc, says)
+
+
+def test_release_batch_without_a_new_model_is_a_usage_error(places, monkeypatch, capsys):
+    args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"] / "f.csv"]
+    proc = run_main(*args, "--release-batch", "3", monkeypatch=monkeypatch, capsys=capsys)
+    assert proc.returncode == 2
+    assert "--release-batch" in proc.stderr and "goes with --new-model-of" in proc.stderr

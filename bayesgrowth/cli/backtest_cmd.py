@@ -44,17 +44,25 @@ FORECAST_FILE_COLUMNS = [
 ]
 
 
-def choose_split(
-    panel: Panel,
+def check_protocol(
     *,
     as_of: str | None,
     holdout: int | None,
     history: int | None,
     first_days: int | None,
     target_day: int | None,
-    min_history: int,
-) -> Split:
-    """The split for exactly one protocol given on the command line."""
+    min_history: int | None,
+) -> None:
+    """Check, before any data are read, that the options name exactly one protocol.
+
+    Raises
+    ------
+    DataError
+        For no protocol or several, ``--first-days`` without ``--target-day`` (or the reverse),
+        or ``--min-history`` with a protocol other than ``--as-of``.
+    """
+    if (first_days is None) != (target_day is None):
+        raise DataError("--first-days and --target-day go together")
     chosen = [
         name
         for name, value in [
@@ -70,10 +78,33 @@ def choose_split(
             "choose exactly one protocol: --as-of DATE, --holdout H, --history K or "
             f"--first-days F --target-day T (got {', '.join(chosen) or 'none'})"
         )
-    if (first_days is None) != (target_day is None):
-        raise DataError("--first-days and --target-day go together")
+    if min_history is not None and as_of is None:
+        raise DataError(f"--min-history applies to --as-of only, not to {chosen[0]}")
+
+
+def choose_split(
+    panel: Panel,
+    *,
+    as_of: str | None,
+    holdout: int | None,
+    history: int | None,
+    first_days: int | None,
+    target_day: int | None,
+    min_history: int | None = None,
+) -> Split:
+    """The split for exactly one protocol given on the command line (see :func:`check_protocol`)."""
+    check_protocol(
+        as_of=as_of,
+        holdout=holdout,
+        history=history,
+        first_days=first_days,
+        target_day=target_day,
+        min_history=min_history,
+    )
     if as_of is not None:
-        return as_of_split(panel, as_of, min_history=min_history)
+        return as_of_split(
+            panel, as_of, min_history=DEFAULT_MIN_HISTORY if min_history is None else min_history
+        )
     if holdout is not None:
         return holdout_split(panel, holdout)
     if history is not None:
@@ -191,13 +222,14 @@ def backtest(
         ),
     ] = None,
     min_history: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--min-history",
-            help="With --as-of: steps elapsed by D to be kept (below 6, the younger series are"
-            " also scored in their own subsets).",
+            help=f"With --as-of: steps elapsed by D to be kept (default {DEFAULT_MIN_HISTORY}; "
+            "below 6, the younger series are also scored in their own subsets).",
+            show_default=False,
         ),
-    ] = DEFAULT_MIN_HISTORY,
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
     draws: Annotated[
         int | None,
@@ -232,6 +264,15 @@ def backtest(
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
     prepare_directory(out)
+    protocol = {
+        "as_of": as_of,
+        "holdout": holdout,
+        "history": history,
+        "first_days": first_days,
+        "target_day": target_day,
+        "min_history": min_history,
+    }
+    check_protocol(**protocol)
     reference = read_anchors(anchors) if anchors is not None else None
     metric = metric or ("downloads" if first_days is not None else "finetunes")
     default_draws, default_tune, default_accept = protocol_sampling(
@@ -248,15 +289,7 @@ def backtest(
         if name.strip()
     ]
     panel = load_reported(data, metrics=(metric,)).metric(metric)
-    split = choose_split(
-        panel,
-        as_of=as_of,
-        holdout=holdout,
-        history=history,
-        first_days=first_days,
-        target_day=target_day,
-        min_history=min_history,
-    )
+    split = choose_split(panel, **protocol)
     result = run_backtest(split, methods, seed=seed)
     print(f"{metric}, {split.protocol}: {len(split.targets):,} series forecast")
     print(format_metrics(result.metrics))

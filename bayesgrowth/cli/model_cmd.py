@@ -125,21 +125,24 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         release_batch: Annotated[
-            int,
+            int | None,
             typer.Option(
                 min=1,
                 help="With --new-model-of: models the organisation releases this month, this "
-                "one included (1: on its own).",
+                "one included (default 1: on its own).",
+                show_default=False,
             ),
-        ] = 1,
+        ] = None,
         samples: Annotated[int, typer.Option(help="Posterior draws used.")] = 1000,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
+        if release_batch is not None and new_model_of is None:
+            raise typer.BadParameter("goes with --new-model-of", param_hint="--release-batch")
         check_file_path(out)
         result = _load_warned(fit)
         if new_model_of is not None:
             table = result.forecast_new(
-                new_model_of, horizon, release_batch=release_batch, n_samples=samples
+                new_model_of, horizon, release_batch=release_batch or 1, n_samples=samples
             )
         else:
             table = result.forecast(horizon, n_samples=samples)
