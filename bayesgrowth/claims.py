@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from bayesgrowth.backtest import first_steps_split
 from bayesgrowth.baseline import fit_many, series_points
 from bayesgrowth.curves import cumulative
-from bayesgrowth.defaults import SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
+from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.errors import DataError
 from bayesgrowth.fitting import fit
 from bayesgrowth.panel import Panel
@@ -120,7 +120,7 @@ def study_claim(
     chains: int = 2,
     seed: int = 0,
     sampler: str = "nutpie",
-    n_samples: int = 1000,
+    n_samples: int = FORECAST_SAMPLES,
     progress: bool = False,
 ) -> ClaimStudy:
     """Fit on the first ``claim.first_days`` days and forecast ``organization``'s models.

@@ -18,6 +18,11 @@ TUNE = 700
 TARGET_ACCEPT = 0.9
 """NUTS target acceptance of a fit (see :class:`bayesgrowth.fitting.SamplerSettings`)."""
 
+FORECAST_SAMPLES = 1000
+"""Posterior draws a forecast simulates per series (thinned evenly over chains × draws): the
+same for ``bayesgrowth run``, ``bayesgrowth forecast``, the backtest and the Python API, so each
+way of forecasting one fit gives the same numbers."""
+
 SHORT_HISTORY_DRAWS = 12000
 """Kept draws per chain for fits on the first 20 days of every download series (the DeepSeek
 study; ``bayesgrowth backtest --first-days``). Twenty days say little about the organisation

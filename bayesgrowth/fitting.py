@@ -326,7 +326,7 @@ class BayesForecaster:
     chains: int = 2
     sampler: str = "nutpie"
     target_accept: float = defaults.TARGET_ACCEPT
-    n_samples: int = 1000
+    n_samples: int = defaults.FORECAST_SAMPLES
     last_fit: GrowthFit | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

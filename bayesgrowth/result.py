@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayesgrowth import defaults
 from bayesgrowth import forecast as fc
 from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
@@ -168,7 +169,11 @@ class GrowthFit:
 
     # --- forecasts ---------------------------------------------------------------------------
     def simulate(
-        self, steps: np.ndarray, *, n_samples: int = 500, seed: int | None = None
+        self,
+        steps: np.ndarray,
+        *,
+        n_samples: int = defaults.FORECAST_SAMPLES,
+        seed: int | None = None,
     ) -> np.ndarray:
         """Posterior predictive cumulative counts of every fitted series at future ``steps``.
 
@@ -243,7 +248,7 @@ class GrowthFit:
         return int(post.sizes["chain"] * post.sizes["draw"])
 
     def forecast(
-        self, horizon: int, *, n_samples: int = 500, seed: int | None = None
+        self, horizon: int, *, n_samples: int = defaults.FORECAST_SAMPLES, seed: int | None = None
     ) -> pd.DataFrame:
         """Forecast every fitted series ``horizon`` steps past its last observation.
 
@@ -260,7 +265,11 @@ class GrowthFit:
         return self._table(np.arange(d.n_series), steps, samples)
 
     def predictive(
-        self, targets: pd.DataFrame, *, n_samples: int = 500, seed: int | None = None
+        self,
+        targets: pd.DataFrame,
+        *,
+        n_samples: int = defaults.FORECAST_SAMPLES,
+        seed: int | None = None,
     ) -> np.ndarray:
         """Predictive draws of the cumulative count for arbitrary (model, t) targets.
 
@@ -302,7 +311,7 @@ class GrowthFit:
         horizon: int,
         *,
         release_batch: int = 1,
-        n_samples: int = 500,
+        n_samples: int = defaults.FORECAST_SAMPLES,
         seed: int | None = None,
     ) -> pd.DataFrame:
         """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon).

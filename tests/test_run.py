@@ -13,7 +13,9 @@ from bayesgrowth.cli import app
 def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     data = default_snapshot(tmp_path / "snap")
     out = tmp_path / "latest"
-    args = ["run", "--data", str(data), "--draws", "60", "--tune", "60", "--horizon", "3"]
+    # 2 x 300 draws: more than the 500 the main job once forecast from, fewer than the 1,000 the
+    # forecast command used, so a difference between the two would show.
+    args = ["run", "--data", str(data), "--draws", "300", "--tune", "60", "--horizon", "3"]
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "diagnostics:" in result.output and f"results written to {out}/" in result.output
@@ -33,6 +35,20 @@ def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     }
     fit = bayesgrowth.load(out / "fit-finetunes.nc")
     pd.testing.assert_frame_equal(forecasts, fit.forecast(3), check_dtype=False, atol=1e-9)
+    again = CliRunner().invoke(
+        app,
+        [
+            "forecast",
+            "--fit",
+            str(out / "fit-finetunes.nc"),
+            "--horizon",
+            "3",
+            "--out",
+            str(tmp_path / "f.csv"),
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    pd.testing.assert_frame_equal(forecasts, pd.read_csv(tmp_path / "f.csv"))
     assert (out / "forecasts-finetunes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = (out / "diagnostics-finetunes.txt").read_text()
-    assert text.startswith("chains × draws: 2 × 60;") and "\ndivergences: " in text
+    assert text.startswith("chains × draws: 2 × 300;") and "\ndivergences: " in text

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bayesgrowth.cli.options import DataOption, load_reported
-from bayesgrowth.defaults import SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
+from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.store import prepare_directory, write_csv, write_figure, write_text
 
 
@@ -28,7 +28,9 @@ def deepseek(
     tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = SHORT_HISTORY_TUNE,
     chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
-    samples: Annotated[int, typer.Option(help="Posterior draws used by the forecasts.")] = 1000,
+    samples: Annotated[
+        int, typer.Option(help="Posterior draws used by the forecasts.")
+    ] = FORECAST_SAMPLES,
 ) -> None:
     """Fit every download series' first 20 days; forecast the organisation's models to day 75.
 

@@ -133,7 +133,9 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
-        samples: Annotated[int, typer.Option(help="Posterior draws used.")] = 1000,
+        samples: Annotated[
+            int, typer.Option(help="Posterior draws used.")
+        ] = defaults.FORECAST_SAMPLES,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
         if release_batch is not None and new_model_of is None:
