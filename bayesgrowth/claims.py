@@ -272,6 +272,16 @@ def plot_claim(study: ClaimStudy) -> Figure:
     return fig
 
 
+def study_figures(study: ClaimStudy) -> dict[str, Figure]:
+    """The study's figures by file name: ``claim.png`` (:func:`plot_claim`), only when the
+    claimed model is among the organisation's models studied, and ``largest.png``
+    (:func:`plot_largest`)."""
+    figures = {"largest.png": plot_largest(study)}
+    if study.claim.model in set(study.table["model"]):
+        figures = {"claim.png": plot_claim(study), **figures}
+    return figures
+
+
 def plot_largest(study: ClaimStudy, n: int = 6) -> Figure:
     """The ``n`` models with the largest count at the cut, log scale, one panel each."""
     at_cut = study.table.drop_duplicates("model").nlargest(n, "count_at_cut")["model"]

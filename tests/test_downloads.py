@@ -7,6 +7,7 @@ claim study's, which fits every series' first 20 days.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import numpy as np
@@ -16,7 +17,7 @@ from csvfiles import Table, write_snapshot
 from panels import make_panel
 
 import bayesgrowth
-from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim
+from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim, study_figures
 from bayesgrowth.design import BLOCK_STEPS, build_design
 from bayesgrowth.fitting import chain_starts, jittered_variables
 from bayesgrowth.model import FIXED_START, build_model
@@ -319,6 +320,18 @@ def test_claim_table_on_a_crafted_panel(panel, study):
     assert "counts in millions" in format_table(table)
     # the fit only ever saw days 0-20
     assert study.fit.design.last_t.max() == 20
+
+
+def test_the_claim_figure_is_drawn_only_for_a_model_in_the_study(study):
+    import matplotlib.pyplot as plt
+
+    drawn = study_figures(study)
+    assert list(drawn) == ["claim.png", "largest.png"]
+    elsewhere = dataclasses.replace(study, claim=dataclasses.replace(CLAIM, model="acme/other"))
+    figures = study_figures(elsewhere)  # an empty figure of a model not studied, before
+    assert list(figures) == ["largest.png"]
+    for figure in [*drawn.values(), *figures.values()]:
+        plt.close(figure)
 
 
 def test_forecast_command_writes_every_series_by_day_index(fitted, tmp_path):

@@ -35,16 +35,16 @@ def deepseek(
     """Fit every download series' first 20 days; forecast the organisation's models to day 75.
 
     Writes table.csv (median and 90% band beside the actual count and the paper's curve fit),
-    claim.png (DeepSeek-R1 like the paper's Fig. 10), largest.png, prior.png (the prior
-    predictive check of the download priors against the counts at the cut), diagnostics.txt and
-    fit.nc.
+    claim.png (DeepSeek-R1 like the paper's Fig. 10, when it is among the organisation's models),
+    largest.png, prior.png (the prior predictive check of the download priors against the counts
+    at the cut), diagnostics.txt and fit.nc.
     """
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display needed
     import matplotlib.pyplot as plt
 
-    from bayesgrowth.claims import format_table, plot_claim, plot_largest, study_claim
+    from bayesgrowth.claims import format_table, study_claim, study_figures
     from bayesgrowth.plots import plot_prior_predictive
     from bayesgrowth.result import check_save_path
 
@@ -70,11 +70,9 @@ def deepseek(
         horizon=study.first_days,
         metric="downloads",
     )
-    figures = {
-        "claim.png": plot_claim(study),
-        "largest.png": plot_largest(study),
-        "prior.png": prior,
-    }
+    figures = {**study_figures(study), "prior.png": prior}
+    if "claim.png" not in figures:
+        print(f"no claim.png: {study.claim.model} is not among the {organization} models studied")
     for name, figure in figures.items():
         write_figure(out / name, figure, dpi=130)
         plt.close(figure)
