@@ -123,6 +123,27 @@ def test_unknown_model_is_named_and_the_rest_recorded(tmp_path, capfd, monkeypat
     assert "acme/alpha,10," in (tmp_path / "download" / "acme.csv").read_text()
 
 
+def test_a_model_list_saved_with_a_byte_order_mark_is_read_and_a_bad_line_named(
+    tmp_path, capfd, monkeypatch
+):
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    set_counts(hub, alpha=10)
+    listed = tmp_path / "models.txt"
+    listed.write_text("acme/alpha\n", encoding="utf-8-sig")  # as a spreadsheet saves it
+    args = ["collect", "downloads", "--from-file", listed, "--store", tmp_path]
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, *args, "--date", "2025-02-01", "--endpoint", hub.url
+        )
+    assert code == 0, err
+    assert "acme/alpha,10," in (tmp_path / "download" / "acme.csv").read_text()
+    listed.write_text("acme/alpha\n# fine\nacme/bad name\n", encoding="utf-8-sig")
+    code, _, err = run_cli(capfd, monkeypatch, *args, "--date", "2025-02-02")
+    assert code == 2
+    assert f"Invalid value for --from-file {listed}, line 3: Repo id must use" in err
+
+
 def test_a_decreasing_count_is_not_written(tmp_path):
     created = pd.Timestamp("2024-01-01", tz="UTC")
     assert record_download(tmp_path, "acme/a", date(2025, 1, 1), 100, created) == "recorded"

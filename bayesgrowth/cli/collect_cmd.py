@@ -48,24 +48,29 @@ BackoffOption = Annotated[
 
 
 def _model_ids(models: list[str] | None, from_file: Path | None) -> list[str]:
-    """Ids from ``--model`` then ``--from-file``, first occurrence kept, each checked."""
-    ids = list(models or [])
+    """Ids from ``--model`` then ``--from-file``, first occurrence kept, each checked.
+
+    The file is read as UTF-8 with or without a byte-order mark (as a spreadsheet saves it);
+    an id that is not valid is named with its line.
+    """
+    ids = [(model, "--model") for model in models or []]
     if from_file is not None:
-        for line in from_file.read_text().splitlines():
+        text = from_file.read_text(encoding="utf-8-sig")
+        for number, line in enumerate(text.splitlines(), start=1):
             line = line.split("#", 1)[0].strip()
             if line:
-                ids.append(line)
-    for model in ids:
+                ids.append((line, f"--from-file {from_file}, line {number}"))
+    for model, where in ids:
         org, _, name = model.partition("/")
         if not org or not name or "/" in name:
             raise typer.BadParameter(
-                f"{model!r} is not a model id of the form ORG/NAME", param_hint="--model"
+                f"{model!r} is not a model id of the form ORG/NAME", param_hint=where
             )
         try:
             validate_repo_id(model)
         except HFValidationError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--model") from None
-    return list(dict.fromkeys(ids))
+            raise typer.BadParameter(str(exc), param_hint=where) from None
+    return list(dict.fromkeys(model for model, _ in ids))
 
 
 @collect_app.command("finetunes")
