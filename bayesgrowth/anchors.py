@@ -64,8 +64,11 @@ def beside(metrics: pd.DataFrame, anchors: pd.DataFrame, subset: str = "all") ->
         not run (or a score it has none of, like the coverage of a point forecast).
     """
     ours = metrics[metrics["subset"] == subset].melt(
-        id_vars=["method"], value_vars=[c for c in SCORE_COLUMNS if c != "n"], var_name="score"
+        id_vars=["method"], value_vars=list(SCORE_COLUMNS), var_name="score"
     )
     table = anchors.merge(ours, on=["method", "score"], how="left")
-    this_run = table["value"].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    this_run = [
+        "" if pd.isna(v) else f"{v:.0f}" if score == "n" else f"{v:.3f}"
+        for score, v in zip(table["score"], table["value"], strict=True)
+    ]
     return table.assign(this_run=this_run)[["method", "score", "this_run", "anchor", "source"]]

@@ -14,6 +14,7 @@ ANCHORS = """method,score,anchor,source
 linear-trend,median_abs_log10_error,0.055,"issue 5, 791 series"
 paper,coverage_90,15-29%,issue 5
 bayes,coverage_90,85-95%,issue 5 target
+paper,n,791,issue 5
 """
 
 
@@ -32,8 +33,8 @@ def test_beside_puts_this_run_next_to_each_anchor(tmp_path):
     path.write_text(ANCHORS)
     table = beside(metrics(), read_anchors(path))
     assert list(table.columns) == ["method", "score", "this_run", "anchor", "source"]
-    assert table["this_run"].tolist() == ["0.055", "0.200", ""]  # bayes did not run
-    assert table["anchor"].tolist() == ["0.055", "15-29%", "85-95%"]
+    assert table["this_run"].tolist() == ["0.055", "0.200", "", "10"]  # bayes did not run
+    assert table["anchor"].tolist() == ["0.055", "15-29%", "85-95%", "791"]
 
 
 def test_bad_anchor_files(tmp_path):
