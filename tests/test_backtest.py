@@ -249,9 +249,15 @@ def test_cli_writes_the_tables(tmp_path):
     out = tmp_path / "bt"
     args = ["backtest", "--method", "last-value,linear-trend", "--as-of", AS_OF, "--out", str(out)]
     args += ["--data", crafted_dir(tmp_path)]
+    # An earlier run's per-method files would sit beside scores they are not part of.
+    out.mkdir()
+    for name in ("diagnostics-paper.csv", "sampling-bayes.txt", "notes.txt"):
+        (out / name).write_text("earlier\n")
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "no interval" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["forecasts.csv", "metrics.csv", "notes.txt"]
+    assert f"removed {out / 'sampling-bayes.txt'}: left by an earlier run" in result.output
     metrics = pd.read_csv(out / "metrics.csv")
     assert list(metrics.columns) == ["method", "subset", *SCORE_COLUMNS]
     forecasts = pd.read_csv(out / "forecasts.csv")

@@ -122,13 +122,33 @@ def format_metrics(metrics: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-def write_result(result: BacktestResult, out: Path) -> None:
-    """``metrics.csv``, ``forecasts.csv`` and one ``diagnostics-METHOD.csv`` per reporting method."""
-    write_csv(out / "metrics.csv", result.metrics, float_format="%.6g")
-    # Ten digits: download counts run to millions and keep every digit (%.6g rounded them).
-    write_csv(out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS], float_format="%.10g")
+PER_METHOD_FILES = ("diagnostics-*.csv", "sampling-*.txt")
+"""The files a backtest writes for some methods only (the others it writes every time)."""
+
+
+def write_result(result: BacktestResult, out: Path) -> list[Path]:
+    """``metrics.csv``, ``forecasts.csv`` and one ``diagnostics-METHOD.csv`` per reporting method;
+    returns the paths written."""
+    written = [
+        write_csv(out / "metrics.csv", result.metrics, float_format="%.6g"),
+        # Ten digits: download counts run to millions and keep every digit (%.6g rounded them).
+        write_csv(
+            out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS], float_format="%.10g"
+        ),
+    ]
     for method, table in result.diagnostics.items():
-        write_csv(out / f"diagnostics-{method}.csv", table, float_format="%.6g")
+        written.append(write_csv(out / f"diagnostics-{method}.csv", table, float_format="%.6g"))
+    return written
+
+
+def remove_stale(out: Path, written: list[Path]) -> list[Path]:
+    """Delete the per-method files (:data:`PER_METHOD_FILES`) in ``out`` that this run did not
+    write: left by an earlier run with other methods, they would sit beside scores they do not
+    belong to. Returns the paths deleted."""
+    stale = sorted({p for pattern in PER_METHOD_FILES for p in out.glob(pattern)} - set(written))
+    for path in stale:
+        path.unlink()
+    return stale
 
 
 def protocol_sampling(
@@ -297,7 +317,7 @@ def backtest(
     if reference is not None:
         print(f"beside the anchors in {anchors} (subset all):")
         print(beside(result.metrics, reference).to_string(index=False))
-    write_result(result, out)
+    written = write_result(result, out)
     print(f"wrote {out / 'metrics.csv'} and {out / 'forecasts.csv'}")
     for method in methods:
         fitted = getattr(method, "last_fit", None)
@@ -308,12 +328,11 @@ def backtest(
                 f"sampler {s.sampler}: {s.tune} tuning steps, target acceptance "
                 f"{s.target_accept}, seed {s.seed}"
             )
-            write_text(out / f"sampling-{method.name}.txt", "\n".join([*lines, settings]) + "\n")
-            print(
-                f"{method.name} fit: "
-                + "; ".join(lines[1:3])
-                + f" ({out}/sampling-{method.name}.txt)"
-            )
+            path = out / f"sampling-{method.name}.txt"
+            written.append(write_text(path, "\n".join([*lines, settings]) + "\n"))
+            print(f"{method.name} fit: " + "; ".join(lines[1:3]) + f" ({path})")
+    for path in remove_stale(out, written):
+        print(f"removed {path}: left by an earlier run with other methods")
 
 
 def paper_table_cmd(
