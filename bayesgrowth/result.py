@@ -2,8 +2,9 @@
 
 Saved fits are netCDF (via h5netcdf) or zarr — never pickle — holding the ArviZ groups
 ``posterior`` and ``sample_stats``, a ``design`` group with the arrays the model was built from,
-and JSON attributes with the configuration, the data hash, the package version and the
-diagnostics. A reloaded fit gives identical forecasts for the same seed.
+and JSON attributes with the configuration, the data hash, the package version, the versions
+of Python and the numerical libraries it was sampled with, and the diagnostics. A reloaded fit
+gives identical forecasts for the same seed.
 """
 
 from __future__ import annotations
@@ -80,6 +81,24 @@ def design_from_dataset(ds: xr.Dataset) -> tuple[Design, pd.DataFrame | None]:
     return design, paper
 
 
+LIBRARIES = ("numpy", "pymc", "pytensor", "nutpie", "arviz", "xarray")
+"""The libraries whose versions a saved fit records: the posterior depends on them."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the installed :data:`LIBRARIES` (those not installed left out)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return versions
+
+
 class GrowthFit:
     """Posterior of the hierarchical growth model for one metric.
 
@@ -88,7 +107,15 @@ class GrowthFit:
     """
 
     def __init__(
-        self, idata, design, config, data_hash, diagnostics, paper_fits=None, version=None
+        self,
+        idata,
+        design,
+        config,
+        data_hash,
+        diagnostics,
+        paper_fits=None,
+        version=None,
+        libraries=None,
     ):
         from bayesgrowth import __version__
 
@@ -99,6 +126,8 @@ class GrowthFit:
         self._diagnostics: Diagnostics = diagnostics
         self.paper_fits: pd.DataFrame | None = paper_fits
         self.version: str = version or __version__
+        # The versions the posterior was sampled with: this environment's for a new fit.
+        self.libraries: dict[str, str] = library_versions() if libraries is None else libraries
 
     # --- posterior access --------------------------------------------------------------------
     def _draws(self, name: str, n_samples: int) -> np.ndarray:
@@ -452,6 +481,7 @@ class GrowthFit:
         tree.attrs = {
             "bayesgrowth_format": FORMAT_VERSION,
             "bayesgrowth_version": self.version,
+            "libraries": json.dumps(self.libraries),
             "config": json.dumps(self.config.to_dict()),
             "data_hash": self.data_hash,
             "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
@@ -561,4 +591,5 @@ def load(path: str | os.PathLike) -> GrowthFit:
         diagnostics=Diagnostics(**diag),
         paper_fits=paper,
         version=str(tree.attrs["bayesgrowth_version"]),
+        libraries=json.loads(tree.attrs["libraries"]) if "libraries" in tree.attrs else {},
     )

@@ -180,6 +180,9 @@ def test_save_load_round_trip(fitted, tmp_path):
         assert again.data_hash == fitted.data_hash
         assert again.config == fitted.config
         assert again.version == bayesgrowth.__version__
+        assert again.libraries == fitted.libraries and {"python", "pymc", "numpy"} <= set(
+            again.libraries
+        )
         assert again.diagnostics() == fitted.diagnostics()
     tree = xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf")
     assert {"posterior", "sample_stats", "design"} <= set(tree.children)
