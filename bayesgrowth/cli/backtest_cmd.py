@@ -283,7 +283,6 @@ def backtest(
     data: DataOption = None,
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
-    prepare_directory(out)
     protocol = {
         "as_of": as_of,
         "holdout": holdout,
@@ -293,6 +292,7 @@ def backtest(
         "min_history": min_history,
     }
     check_protocol(**protocol)
+    prepare_directory(out)
     reference = read_anchors(anchors) if anchors is not None else None
     metric = metric or ("downloads" if first_days is not None else "finetunes")
     default_draws, default_tune, default_accept = protocol_sampling(
