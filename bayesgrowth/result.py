@@ -25,7 +25,7 @@ from bayesgrowth import forecast as fc
 from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
-from bayesgrowth.store import prepare_directory
+from bayesgrowth.store import prepare_directory, sync_to_disk
 
 FORMAT_VERSION = 6
 _SERIES = (
@@ -494,6 +494,7 @@ class GrowthFit:
                 tree.to_zarr(tmp, consolidated=False)
             else:
                 tree.to_netcdf(tmp, engine="h5netcdf")
+            sync_to_disk(*(tmp.rglob("*") if tmp.is_dir() else ()), tmp)
             if path.is_dir():
                 # A directory cannot be replaced in one step: the old store is moved aside, not
                 # deleted, until the new one is in place.
@@ -505,6 +506,7 @@ class GrowthFit:
                     raise
             else:
                 os.replace(tmp, path)
+            sync_to_disk(path.parent)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return path

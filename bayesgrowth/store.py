@@ -221,8 +221,20 @@ def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     # The rename itself must reach the disk too, or a crash could bring the old file back.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    sync_to_disk(path.parent)
+
+
+def sync_to_disk(*paths: str | os.PathLike) -> None:
+    """Flush each of ``paths`` to the disk: files, or directories (their entries, not what the
+    entries hold).
+
+    A result written elsewhere and renamed into place is synced before the rename (its
+    contents) and its folder after (the rename), so a crash leaves the old result or the new
+    one, never a truncated file.
+    """
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
