@@ -3,7 +3,8 @@
 ``python -m bayesgrowth.benchmark fit --out results/benchmark-fit`` fits every fine-tune series
 of the snapshot and records wall time, time per 1,000 series, peak memory and the sampling
 diagnostics against the targets (0 divergences, R-hat <= 1.01, bulk ESS >= 400, <= 15 min,
-<= 4 GiB). Speed and memory are measured here, never in timed tests.
+<= 4 GiB) in ``figures.json`` and ``figures.md`` (the command and the printed figures). Speed
+and memory are measured here, never in timed tests.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _group() -> None:
 @app.command("fit")
 def fit_benchmark(
     out: Annotated[
-        Path, typer.Option("--out", help="Directory for figures.json and README.md.")
+        Path, typer.Option("--out", help="Directory for figures.json and figures.md.")
     ] = Path("results/benchmark-fit"),
     data: DataOption = None,
     metric: MetricOption = "finetunes",
@@ -108,8 +109,9 @@ def fit_benchmark(
     print("\n".join(lines))
     write_text(out / "figures.json", json.dumps(figures, indent=1) + "\n")
     command = f"python -m bayesgrowth.benchmark fit --metric {metric} --draws {draws} --tune {tune} --seed {seed}"
+    # figures.md, not README.md: a results folder's README holds notes written around the figures.
     write_text(
-        out / "README.md",
+        out / "figures.md",
         f"# Fit benchmark ({metric})\n\nCommand: `{command}`\n\n```\n"
         + "\n".join(lines)
         + "\n```\n",
