@@ -2,9 +2,11 @@
 
 1,800 kept draws per chain after 700 tuning steps, 2 chains: on the full fine-tune snapshot
 (3,903 series) the slowest quantities reach a bulk ESS above 400 with R-hat below 1.01, in
-11 to 14 minutes on 2 cores (``results/benchmark-fit``: 823 s, ESS 1,070, R-hat 1.0066 with the
-onset by release batch; 669 s, ESS 787, R-hat 1.0075 before it; 709 s, ESS 724, R-hat 1.0071
-before the model was compiled without fast-math). Fewer
+11 to 14 minutes on 2 cores (``results/benchmark-fit``: 779 s, ESS 845, R-hat 1.0079 with the
+onset by release batch after the loader correction of 2026-11-28, 819 s, ESS 942, R-hat 1.0075
+with seed 1; 823 s, ESS 1,070, R-hat 1.0066 before the correction; 669 s, ESS 787, R-hat 1.0075
+before the onset by release batch; 709 s, ESS 724, R-hat 1.0071 before the model was compiled
+without fast-math). Fewer
 draws were measured and fall short: 1,400 gave ESS 576 but R-hat 1.0096 (the largest of some
 11,000 R-hats, on a well-mixed quantity: noise that more draws shrink), and 1,600 with the
 seventh round's model ESS 327 (``results/model-experiments.md``, eighth round). The full
@@ -54,7 +56,10 @@ def history_sampling(months: int) -> tuple[int, int, float]:
       (R-hat 1.0078, ESS 578, mean tree depth 6.5 against 6.0), 2026-11-28.
     - K = 6: 8,000 draws gave ESS 2,295 (447 s), 4,000 gave 1,160 (244 s).
 
-    So 14,000 draws for K <= 3 (target acceptance 0.99 at K = 1, 2, else 0.97), 4,000 for
+    The recorded runs with these settings (design 17, after the loader correction of
+    2026-11-28): 0 divergences each; K = 1 R-hat 1.0012, bulk ESS 1,137; K = 2 R-hat 1.0018,
+    ESS 450 (tail 594), the thinnest margin; K = 3 R-hat 1.0008, ESS 1,399; K = 6 R-hat 1.0028,
+    ESS 1,218. So 14,000 draws for K <= 3 (target acceptance 0.99 at K = 1, 2, else 0.97), 4,000 for
     K >= 6, and 8,000 in between (K = 4, 5; not measured). The records:
     ``results/backtest-history1``, ``-history2``, ``-history3``, ``-history6``.
 
@@ -80,6 +85,7 @@ AS_OF_TUNE = 700
 """Sampler lengths of the refit in an as-of backtest (``bayesgrowth backtest --as-of``): on the
 2024-08-18 fine-tune history (2,405 series) the organisation means mix more slowly than on the
 full snapshot; 500 draws gave R-hat 1.045 and ESS 65, 1,800 R-hat 1.020 and ESS 225, 4,000
-R-hat 1.0078 and ESS 479 in 476 s (``results/backtest-bayes``). Downloads as of 2024-12-20
+R-hat 1.0078 and ESS 479 in 476 s (seventh round), and with design 17 R-hat 1.0031 and ESS 585
+in 421 s of sampling (``results/backtest-bayes``). Downloads as of 2024-12-20
 (690 series, with the recent-rate term): 1,800 draws gave ESS 377
 (``results/backtest-downloads``)."""
