@@ -203,14 +203,14 @@ def _check(name: str, forecast: Forecast, targets: pd.DataFrame) -> None:
     values = table[columns].to_numpy(dtype=float)
     if forecast.samples is not None:
         values = np.hstack([values, forecast.samples])
-    unset = ~np.isfinite(values)
-    if unset.any():
-        model = targets["model"].iat[int(np.argwhere(unset)[0, 0])]
-        raise ForecastError(f"{name}: a forecast that is NaN or infinite (model {model})")
-    below = values < targets["origin_value"].to_numpy(dtype=float)[:, None]
-    if below.any():
-        model = targets["model"].iat[int(np.argwhere(below)[0, 0])]
-        raise ForecastError(f"{name}: a forecast below the last observed count (model {model})")
+    origin = targets["origin_value"].to_numpy(dtype=float)[:, None]
+    for broken, what in (
+        (~np.isfinite(values), "that is NaN or infinite"),
+        (values < origin, "below the last observed count"),
+    ):
+        if broken.any():
+            model = targets["model"].iat[int(np.argwhere(broken)[0, 0])]
+            raise ForecastError(f"{name}: a forecast {what} (model {model})")
 
 
 def run_backtest(split: Split, forecasters: Sequence[Forecaster], seed: int = 0) -> BacktestResult:
