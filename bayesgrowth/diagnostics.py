@@ -61,14 +61,14 @@ class Diagnostics:
             out.append(
                 f"max R-hat {self.max_rhat:.3f} > {RHAT_MAX}: chains disagree; run longer (--draws/--tune) before trusting results"
             )
-        if not np.isfinite(self.min_ess_bulk) or self.min_ess_bulk < ESS_MIN:
-            out.append(
-                f"min bulk ESS {self.min_ess_bulk:.0f} < {ESS_MIN}: too few effective draws for stable intervals"
-            )
-        if not np.isfinite(self.min_ess_tail) or self.min_ess_tail < ESS_MIN:
-            out.append(
-                f"min tail ESS {self.min_ess_tail:.0f} < {ESS_MIN}: too few effective draws in the tails for stable 5% and 95% quantiles"
-            )
+        for kind, ess, needed in (
+            ("bulk", self.min_ess_bulk, "for stable intervals"),
+            ("tail", self.min_ess_tail, "in the tails for stable 5% and 95% quantiles"),
+        ):
+            if not np.isfinite(ess) or ess < ESS_MIN:
+                out.append(
+                    f"min {kind} ESS {ess:.0f} < {ESS_MIN}: too few effective draws {needed}"
+                )
         if self.max_depth_hits:
             out.append(f"{self.max_depth_hits} draws hit the maximum tree depth")
         return out
