@@ -12,10 +12,10 @@ not by calendar date, so a DeepSeek model's fit also sees other models' first F 
 those fell after its own day F. The hierarchical model is fitted to all of them at once, so each
 organisation's curve parameters are learnt from its series' first F days and the other
 organisations inform the population level. Each of the organisation's models is then forecast
-from its day-F count; the table reports the median and 90% band at the chosen days beside the
-count observed there (where the snapshot reaches it) and the paper's own method, one
-least-squares WSB curve per series (:func:`bayesgrowth.baseline.fit_curve`) fitted to the same
-F + 1 days.
+from its day-F count (from its last count before day F where day F is empty); the table reports
+the median and 90% band at the chosen days beside the count observed there (where the snapshot
+reaches it) and the paper's own method, one least-squares WSB curve per series
+(:func:`bayesgrowth.baseline.fit_curve`) fitted to the same F + 1 days.
 """
 
 from __future__ import annotations
@@ -82,12 +82,14 @@ class ClaimStudy:
     Attributes
     ----------
     table
-        One row per (model, day), columns :data:`TABLE_COLUMNS`: the count at the cut, the count
+        One row per (model, day), columns :data:`TABLE_COLUMNS`: the count at the cut (the last
+        one on or before day F), the count
         observed on ``day`` (NaN beyond the snapshot), the forecast's 5/50/95% quantiles, whether
         the actual count lies in the 90% band, the paper's curve-fit point forecast and its fit
         status, and the published claim where there is one.
     forecast
-        The organisation's forecasts for every day after the cut (``model, t, mean, q05 .. q95``).
+        The organisation's forecasts for every day after each series' last day up to the cut,
+        through the last reported day (``model, t, mean, q05 .. q95``).
     observed
         Every observed count of the organisation's models (``model, t, cumulative``).
     paper_curves
@@ -172,8 +174,14 @@ def study_claim(
         sampler=sampler,
         progress=progress,
     )
-    forecast = fitted.forecast(days[-1] - first, n_samples=n_samples, seed=seed)
-    forecast = forecast[forecast["model"].isin(mine)].drop(columns=["organization", "metric"])
+    # A series with no count on day F itself forecasts from its last day before F, so the
+    # horizon reaches the last reported day from the earliest of those.
+    kept = history.series.set_index("model").loc[mine]
+    horizon = days[-1] - int(kept["last_t"].min())
+    forecast = fitted.forecast(horizon, n_samples=n_samples, seed=seed)
+    forecast = forecast[forecast["model"].isin(mine) & (forecast["t"] <= days[-1])].drop(
+        columns=["organization", "metric"]
+    )
 
     observed = downloads.observations
     observed = observed.loc[observed["model"].isin(mine), ["model", "t", "cumulative"]]
@@ -192,7 +200,7 @@ def study_claim(
     status = dict(zip(keys["model"], (f.status for f in curve_fits), strict=True))
 
     table = forecast[forecast["t"].isin(days)].rename(columns={"t": "day"})
-    at_cut = observed[observed["t"] == first].set_index("model")["cumulative"]
+    at_cut = kept["last_value"]
     actual = observed.set_index(["model", "t"])["cumulative"]
     table = table.assign(
         count_at_cut=table["model"].map(at_cut),

@@ -68,6 +68,12 @@ SERIES = {
     "deepseek-ai/DeepSeek-R1": row("deepseek-ai/DeepSeek-R1", 0, [0, *growth(N_DAYS, 900)[1:]]),
     "deepseek-ai/small": row("deepseek-ai/small", 0, [0, 0, *growth(N_DAYS, 3, start=1)[2:]]),
     "deepseek-ai/short": row("deepseek-ai/short", 12, [None] * 12 + growth(N_DAYS - 12, 50)),
+    # no count on day 20 itself (the cut), observed again from day 21
+    "deepseek-ai/gap": row(
+        "deepseek-ai/gap",
+        0,
+        [0, *(None if d == 20 else g for d, g in enumerate(growth(N_DAYS, 70)) if d > 0)],
+    ),
 }
 ORGS = {
     org: [m for m in SERIES if m.startswith(prefix)]
@@ -288,11 +294,14 @@ def test_forecast_has_every_series_on_the_integer_day_index(panel, fitted):
     table = fitted.forecast(5, n_samples=200)
     assert set(table["model"]) == set(SERIES) - {"deepseek-ai/short"}
     assert table["t"].dtype.kind == "i"
-    assert set(table["t"]) == {21, 22, 23, 24, 25}  # every series was cut at day 20
+    # every series was cut at day 20; deepseek-ai/gap's last count before it is on day 19
+    gap = table["model"] == "deepseek-ai/gap"
+    assert set(table.loc[~gap, "t"]) == {21, 22, 23, 24, 25}
+    assert list(table.loc[gap, "t"]) == [20, 21, 22, 23, 24]
     q = table[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
     assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
-    at_cut = panel.observations.query("t == 20").set_index("model")["cumulative"]
-    assert (table["q05"].to_numpy() >= at_cut.loc[table["model"]].to_numpy()).all()
+    at_cut = fitted.design.last_value[[at(fitted.design, m) for m in table["model"]]]
+    assert (table["q05"].to_numpy() >= at_cut).all()
 
 
 def test_dormant_forecast_stays_sensible(panel, fitted):
@@ -307,8 +316,14 @@ def test_claim_table_on_a_crafted_panel(panel, study):
     table = study.table
     assert list(table.columns) == TABLE_COLUMNS
     # deepseek-ai/short has only 20 days: never past day 20, so it is not in the study
-    assert sorted(table["model"].unique()) == ["deepseek-ai/DeepSeek-R1", "deepseek-ai/small"]
+    studied = ["deepseek-ai/DeepSeek-R1", "deepseek-ai/gap", "deepseek-ai/small"]
+    assert sorted(table["model"].unique()) == studied
     assert sorted(table["day"].unique()) == [29, 40]
+    # every studied model has a row on every day, the one without a count on day 20 included;
+    # its count at the cut is its last before it (day 19)
+    assert len(table) == len(studied) * 2
+    gap = panel.series_of("deepseek-ai/gap", "downloads").set_index("t")["cumulative"]
+    assert (table.loc[table["model"] == "deepseek-ai/gap", "count_at_cut"] == gap[19]).all()
     r1 = table.set_index(["model", "day"]).loc["deepseek-ai/DeepSeek-R1"]
     observed = panel.series_of("deepseek-ai/DeepSeek-R1", "downloads").set_index("t")["cumulative"]
     assert r1.loc[29, "actual"] == observed[29] and np.isnan(r1.loc[40, "actual"])
@@ -347,7 +362,13 @@ def test_forecast_command_writes_every_series_by_day_index(fitted, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert set(table["model"]) == set(fitted.design.models)
-    assert table["t"].dtype.kind == "i" and set(table["t"]) == {21, 22, 23}
+    assert table["t"].dtype.kind == "i"
+    # the three days after each series' last one: day 20 for all but deepseek-ai/gap (day 19)
+    last = pd.Series(fitted.design.last_t, index=fitted.design.models)
+    assert last["deepseek-ai/gap"] == 19 and (last.drop("deepseek-ai/gap") == 20).all()
+    span = table.groupby("model")["t"].agg(["min", "max", "size"])
+    assert (span["min"] == last[span.index] + 1).all() and (span["size"] == 3).all()
+    assert (span["max"] == last[span.index] + 3).all()
     assert (table["metric"] == "downloads").all()
 
 
