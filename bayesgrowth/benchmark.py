@@ -63,8 +63,8 @@ def fit_benchmark(
     save: Annotated[Path | None, typer.Option(help="Also save the fit here (.nc).")] = None,
 ) -> None:
     """Fit all series of one metric and record time, memory and diagnostics."""
+    from bayesgrowth.fitfile import check_save_path
     from bayesgrowth.fitting import fit
-    from bayesgrowth.result import check_save_path
 
     prepare_directory(out)
     if save:

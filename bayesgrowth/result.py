@@ -3,8 +3,9 @@
 Saved fits are netCDF (via h5netcdf) or zarr — never pickle — holding the ArviZ groups
 ``posterior`` and ``sample_stats``, a ``design`` group with the arrays the model was built from,
 and JSON attributes with the configuration, the data hash, the package version, the versions
-of Python and the numerical libraries it was sampled with, and the diagnostics. A reloaded fit
-gives identical forecasts for the same seed.
+of Python and the numerical libraries it was sampled with, and the diagnostics
+(:mod:`bayesgrowth.fitfile` writes and reads that form). A reloaded fit gives identical
+forecasts for the same seed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,78 +24,13 @@ from bayesgrowth import forecast as fc
 from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
-from bayesgrowth.store import prepare_directory, sync_to_disk
-
-FORMAT_VERSION = 6
-_SERIES = (
-    "models",
-    "series_org",
-    "last_t",
-    "last_t_exact",
-    "last_value",
-    "release_batch",
-    "base_value",
-    "base_t",
-    "origin",
-    "last_run",
+from bayesgrowth.fitfile import (
+    design_from_dataset,
+    design_to_dataset,
+    library_versions,
+    read_tree,
+    write_tree,
 )
-_INCREMENT = ("inc_series", "t0", "t1", "inc", "inc_run")
-_ONSET = ("onset_org", "onset_step", "onset_batch", "onset_at_risk", "onset_events")
-_DIMS = {
-    **dict.fromkeys(_SERIES, "series"),
-    **dict.fromkeys(_INCREMENT, "increment"),
-    **dict.fromkeys(_ONSET, "onset_cell"),
-    "active": "active",
-    "size": "active",
-    "organizations": "organization",
-}
-
-
-class FitFileError(BayesGrowthError):
-    """A saved fit that cannot be read or was written by an incompatible version."""
-
-
-def design_to_dataset(design: Design, paper_fits: pd.DataFrame | None) -> xr.Dataset:
-    """The design arrays as one Dataset (each field keeps its own dimension)."""
-    ds = xr.Dataset({name: (_DIMS[name], getattr(design, name)) for name in _DIMS})
-    if paper_fits is not None:
-        for col in paper_fits.columns:
-            ds[f"paper_{col}"] = ("series", paper_fits[col].to_numpy(dtype=float))
-    ds.attrs["metric"] = design.metric
-    return ds
-
-
-def design_from_dataset(ds: xr.Dataset) -> tuple[Design, pd.DataFrame | None]:
-    """Inverse of :func:`design_to_dataset`."""
-    values = {name: ds[name].values for name in _DIMS}
-    values["models"] = values["models"].astype(str)
-    values["organizations"] = values["organizations"].astype(str)
-    design = Design(metric=str(ds.attrs["metric"]), **values)
-    paper_cols = [v for v in ds.data_vars if str(v).startswith("paper_")]
-    paper = (
-        pd.DataFrame({c[len("paper_") :]: ds[c].values for c in paper_cols}, index=design.models)
-        if paper_cols
-        else None
-    )
-    return design, paper
-
-
-LIBRARIES = ("numpy", "pymc", "pytensor", "nutpie", "arviz", "xarray")
-"""The libraries whose versions a saved fit records: the posterior depends on them."""
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of Python and of the installed :data:`LIBRARIES` (those not installed left out)."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    return versions
 
 
 class GrowthFit:
@@ -470,7 +404,6 @@ class GrowthFit:
         OutputError
             When the folder cannot be created or written to.
         """
-        path = check_save_path(path)
         tree = xr.DataTree.from_dict(
             {
                 "posterior": self.idata["posterior"].to_dataset(),
@@ -479,37 +412,13 @@ class GrowthFit:
             }
         )
         tree.attrs = {
-            "bayesgrowth_format": FORMAT_VERSION,
             "bayesgrowth_version": self.version,
             "libraries": json.dumps(self.libraries),
             "config": json.dumps(self.config.to_dict()),
             "data_hash": self.data_hash,
             "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
         }
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        tmp = staging / path.name
-        try:
-            if path.suffix == ".zarr":
-                # Zarr format 3 has no consolidated metadata in its specification (zarr warns).
-                tree.to_zarr(tmp, consolidated=False)
-            else:
-                tree.to_netcdf(tmp, engine="h5netcdf")
-            sync_to_disk(*(tmp.rglob("*") if tmp.is_dir() else ()), tmp)
-            if path.is_dir():
-                # A directory cannot be replaced in one step: the old store is moved aside, not
-                # deleted, until the new one is in place.
-                os.replace(path, staging / "replaced")
-                try:
-                    os.replace(tmp, path)
-                except OSError:
-                    os.replace(staging / "replaced", path)
-                    raise
-            else:
-                os.replace(tmp, path)
-            sync_to_disk(path.parent)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return path
+        return write_tree(tree, path)
 
 
 def _check_request(horizon: int, n_samples: int) -> None:
@@ -517,39 +426,6 @@ def _check_request(horizon: int, n_samples: int) -> None:
         raise BayesGrowthError(f"horizon must be at least 1, not {horizon}")
     if n_samples < 1:
         raise BayesGrowthError(f"the number of samples must be at least 1, not {n_samples}")
-
-
-def check_save_path(path: str | os.PathLike) -> Path:
-    """Check, before fitting, that :meth:`GrowthFit.save` can write a fit at ``path``.
-
-    Only a fit of the same kind is replaced; the folder is created.
-
-    Raises
-    ------
-    FitFileError
-        When ``path`` is a directory that is not a saved zarr fit, or a file and the path ends in
-        ``.zarr``.
-    OutputError
-        When the folder cannot be created or written to.
-    """
-    path = Path(path)
-    if path.is_dir():
-        if path.suffix != ".zarr":
-            raise FitFileError(f"{path} is a directory: give a file name for the netCDF fit")
-        try:
-            with xr.open_datatree(path, engine="zarr", consolidated=False) as saved:
-                ours = "bayesgrowth_format" in saved.attrs
-        except (OSError, ValueError, KeyError):  # not a zarr store at all
-            ours = False
-        if not ours:
-            raise FitFileError(
-                f"{path} is a directory that is not a saved fit: it is left alone; choose "
-                "another path"
-            )
-    elif path.suffix == ".zarr" and path.exists():
-        raise FitFileError(f"{path} is a file, not a zarr store: it is left alone")
-    prepare_directory(path.parent)
-    return path
 
 
 def load(path: str | os.PathLike) -> GrowthFit:
@@ -562,20 +438,7 @@ def load(path: str | os.PathLike) -> GrowthFit:
     """
     from bayesgrowth.fitting import FitConfig
 
-    path = Path(path)
-    if not path.exists():
-        raise FitFileError(f"no fit at {path}")
-    try:
-        if path.suffix == ".zarr":
-            tree = xr.open_datatree(path, engine="zarr", consolidated=False).load()
-        else:
-            tree = xr.open_datatree(path, engine="h5netcdf").load()
-    except (OSError, ValueError) as exc:
-        raise FitFileError(f"{path} is not a readable fit file ({exc})") from None
-    if int(tree.attrs.get("bayesgrowth_format", -1)) != FORMAT_VERSION:
-        raise FitFileError(
-            f"{path} was written in fit format {tree.attrs.get('bayesgrowth_format')}; this version reads {FORMAT_VERSION}"
-        )
+    tree = read_tree(path)
     design, paper = design_from_dataset(tree["design"].to_dataset())
     diag = json.loads(tree.attrs["diagnostics"])
     diag["worst"] = tuple(tuple(w) for w in diag.get("worst", ()))

@@ -190,7 +190,7 @@ def test_save_load_round_trip(fitted, tmp_path):
 
 
 def test_save_replaces_a_fit_and_nothing_else(fitted, tmp_path):
-    from bayesgrowth.result import FitFileError
+    from bayesgrowth.fitfile import FitFileError
 
     results = tmp_path / "results"
     (results / "notes.txt").parent.mkdir()

@@ -45,8 +45,8 @@ def deepseek(
     import matplotlib.pyplot as plt
 
     from bayesgrowth.claims import format_table, study_claim, study_figures
+    from bayesgrowth.fitfile import check_save_path
     from bayesgrowth.plots import plot_prior_predictive
-    from bayesgrowth.result import check_save_path
 
     fit_path = check_save_path(prepare_directory(out) / "fit.nc")
     panel = load_reported(data, metrics=("downloads",))

@@ -93,8 +93,8 @@ def register(app: typer.Typer) -> None:
         ] = defaults.TARGET_ACCEPT,
     ) -> None:
         """Fit the hierarchical model and save the posterior; prints a diagnostics summary."""
+        from bayesgrowth.fitfile import check_save_path
         from bayesgrowth.fitting import SamplerSettings, require_backend
-        from bayesgrowth.result import check_save_path
 
         # Output, backend and settings are checked before any data are read.
         check_save_path(out)
@@ -176,8 +176,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The main job: fit every series, then write fit, forecasts (table and a figure of the
         largest series' bands), parameters and diagnostics."""
+        from bayesgrowth.fitfile import check_save_path
         from bayesgrowth.fitting import SamplerSettings
-        from bayesgrowth.result import check_save_path
 
         settings = SamplerSettings(draws=draws, tune=tune, seed=seed)
         fit_path = check_save_path(prepare_directory(out) / f"fit-{metric}.nc")

@@ -1,0 +1,191 @@
+"""The file form of a fit: netCDF (via h5netcdf) or zarr, never pickle.
+
+A saved fit is one :class:`xarray.DataTree` with the ArviZ groups ``posterior`` and
+``sample_stats``, a ``design`` group with the arrays the model was built from, and JSON attributes
+(written by :meth:`bayesgrowth.result.GrowthFit.save`). This module owns the layout of the design
+group, the format version, the checks on where a fit may be written, and the atomic write and
+checked read of the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from bayesgrowth.design import Design
+from bayesgrowth.errors import BayesGrowthError
+from bayesgrowth.store import prepare_directory, sync_to_disk
+
+FORMAT_VERSION = 6
+_SERIES = (
+    "models",
+    "series_org",
+    "last_t",
+    "last_t_exact",
+    "last_value",
+    "release_batch",
+    "base_value",
+    "base_t",
+    "origin",
+    "last_run",
+)
+_INCREMENT = ("inc_series", "t0", "t1", "inc", "inc_run")
+_ONSET = ("onset_org", "onset_step", "onset_batch", "onset_at_risk", "onset_events")
+_DIMS = {
+    **dict.fromkeys(_SERIES, "series"),
+    **dict.fromkeys(_INCREMENT, "increment"),
+    **dict.fromkeys(_ONSET, "onset_cell"),
+    "active": "active",
+    "size": "active",
+    "organizations": "organization",
+}
+
+
+class FitFileError(BayesGrowthError):
+    """A saved fit that cannot be read or was written by an incompatible version."""
+
+
+def design_to_dataset(design: Design, paper_fits: pd.DataFrame | None) -> xr.Dataset:
+    """The design arrays as one Dataset (each field keeps its own dimension)."""
+    ds = xr.Dataset({name: (_DIMS[name], getattr(design, name)) for name in _DIMS})
+    if paper_fits is not None:
+        for col in paper_fits.columns:
+            ds[f"paper_{col}"] = ("series", paper_fits[col].to_numpy(dtype=float))
+    ds.attrs["metric"] = design.metric
+    return ds
+
+
+def design_from_dataset(ds: xr.Dataset) -> tuple[Design, pd.DataFrame | None]:
+    """Inverse of :func:`design_to_dataset`."""
+    values = {name: ds[name].values for name in _DIMS}
+    values["models"] = values["models"].astype(str)
+    values["organizations"] = values["organizations"].astype(str)
+    design = Design(metric=str(ds.attrs["metric"]), **values)
+    paper_cols = [v for v in ds.data_vars if str(v).startswith("paper_")]
+    paper = (
+        pd.DataFrame({c[len("paper_") :]: ds[c].values for c in paper_cols}, index=design.models)
+        if paper_cols
+        else None
+    )
+    return design, paper
+
+
+LIBRARIES = ("numpy", "pymc", "pytensor", "nutpie", "arviz", "xarray")
+"""The libraries whose versions a saved fit records: the posterior depends on them."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the installed :data:`LIBRARIES` (those not installed left out)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return versions
+
+
+def check_save_path(path: str | os.PathLike) -> Path:
+    """Check, before fitting, that :meth:`GrowthFit.save` can write a fit at ``path``.
+
+    Only a fit of the same kind is replaced; the folder is created.
+
+    Raises
+    ------
+    FitFileError
+        When ``path`` is a directory that is not a saved zarr fit, or a file and the path ends in
+        ``.zarr``.
+    OutputError
+        When the folder cannot be created or written to.
+    """
+    path = Path(path)
+    if path.is_dir():
+        if path.suffix != ".zarr":
+            raise FitFileError(f"{path} is a directory: give a file name for the netCDF fit")
+        try:
+            with xr.open_datatree(path, engine="zarr", consolidated=False) as saved:
+                ours = "bayesgrowth_format" in saved.attrs
+        except (OSError, ValueError, KeyError):  # not a zarr store at all
+            ours = False
+        if not ours:
+            raise FitFileError(
+                f"{path} is a directory that is not a saved fit: it is left alone; choose "
+                "another path"
+            )
+    elif path.suffix == ".zarr" and path.exists():
+        raise FitFileError(f"{path} is a file, not a zarr store: it is left alone")
+    prepare_directory(path.parent)
+    return path
+
+
+def write_tree(tree: xr.DataTree, path: str | os.PathLike) -> Path:
+    """Write ``tree`` to ``path`` (zarr if it ends in ``.zarr``, else netCDF), atomically.
+
+    The tree gets the attribute ``bayesgrowth_format`` (:data:`FORMAT_VERSION`). A file or zarr
+    store of a fit already there is replaced; any other directory, or a file where a zarr store
+    would go, is left alone (:func:`check_save_path`).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = check_save_path(path)
+    tree.attrs = {"bayesgrowth_format": FORMAT_VERSION, **tree.attrs}
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    tmp = staging / path.name
+    try:
+        if path.suffix == ".zarr":
+            # Zarr format 3 has no consolidated metadata in its specification (zarr warns).
+            tree.to_zarr(tmp, consolidated=False)
+        else:
+            tree.to_netcdf(tmp, engine="h5netcdf")
+        sync_to_disk(*(tmp.rglob("*") if tmp.is_dir() else ()), tmp)
+        if path.is_dir():
+            # A directory cannot be replaced in one step: the old store is moved aside, not
+            # deleted, until the new one is in place.
+            os.replace(path, staging / "replaced")
+            try:
+                os.replace(tmp, path)
+            except OSError:
+                os.replace(staging / "replaced", path)
+                raise
+        else:
+            os.replace(tmp, path)
+        sync_to_disk(path.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return path
+
+
+def read_tree(path: str | os.PathLike) -> xr.DataTree:
+    """The tree of a fit written by :func:`write_tree`, loaded into memory.
+
+    Raises
+    ------
+    FitFileError
+        When the file is missing, unreadable or from an incompatible format version.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FitFileError(f"no fit at {path}")
+    try:
+        if path.suffix == ".zarr":
+            tree = xr.open_datatree(path, engine="zarr", consolidated=False).load()
+        else:
+            tree = xr.open_datatree(path, engine="h5netcdf").load()
+    except (OSError, ValueError) as exc:
+        raise FitFileError(f"{path} is not a readable fit file ({exc})") from None
+    if int(tree.attrs.get("bayesgrowth_format", -1)) != FORMAT_VERSION:
+        raise FitFileError(
+            f"{path} was written in fit format {tree.attrs.get('bayesgrowth_format')}; this version reads {FORMAT_VERSION}"
+        )
+    return tree
