@@ -96,42 +96,52 @@ def library_versions() -> dict[str, str]:
 def check_save_path(path: str | os.PathLike) -> Path:
     """Check, before fitting, that :meth:`GrowthFit.save` can write a fit at ``path``.
 
-    Only a fit of the same kind is replaced; the folder is created.
+    Only a saved fit is replaced, by one of the same kind (a netCDF file or a zarr store); the
+    folder is created.
 
     Raises
     ------
     FitFileError
-        When ``path`` is a directory that is not a saved zarr fit, or a file and the path ends in
-        ``.zarr``.
+        When ``path`` is a directory and does not end in ``.zarr``, a file and ends in ``.zarr``,
+        or a file or zarr directory that is not a saved fit.
     OutputError
         When the folder cannot be created or written to.
     """
     path = Path(path)
-    if path.is_dir():
-        if path.suffix != ".zarr":
-            raise FitFileError(f"{path} is a directory: give a file name for the netCDF fit")
-        try:
-            with xr.open_datatree(path, engine="zarr", consolidated=False) as saved:
-                ours = "bayesgrowth_format" in saved.attrs
-        except (OSError, ValueError, KeyError):  # not a zarr store at all
-            ours = False
-        if not ours:
-            raise FitFileError(
-                f"{path} is a directory that is not a saved fit: it is left alone; choose "
-                "another path"
-            )
-    elif path.suffix == ".zarr" and path.exists():
+    if path.is_dir() and path.suffix != ".zarr":
+        raise FitFileError(f"{path} is a directory: give a file name for the netCDF fit")
+    if path.is_file() and path.suffix == ".zarr":
         raise FitFileError(f"{path} is a file, not a zarr store: it is left alone")
+    if path.exists() and not _holds_a_fit(path):
+        kind = "directory" if path.is_dir() else "file"
+        raise FitFileError(
+            f"{path} is a {kind} that is not a saved fit: it is left alone; choose another path"
+        )
     prepare_directory(path.parent)
     return path
+
+
+def _open(path: Path) -> xr.DataTree:
+    """The saved tree at ``path``, lazily: zarr if the path ends in ``.zarr``, else netCDF."""
+    if path.suffix == ".zarr":
+        return xr.open_datatree(path, engine="zarr", consolidated=False)
+    return xr.open_datatree(path, engine="h5netcdf")
+
+
+def _holds_a_fit(path: Path) -> bool:
+    """Whether ``path`` holds a tree written by :func:`write_tree` (of any format version)."""
+    try:
+        with _open(path) as saved:
+            return "bayesgrowth_format" in saved.attrs
+    except (OSError, ValueError, KeyError):  # not netCDF/zarr at all
+        return False
 
 
 def write_tree(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     """Write ``tree`` to ``path`` (zarr if it ends in ``.zarr``, else netCDF), atomically.
 
-    The tree gets the attribute ``bayesgrowth_format`` (:data:`FORMAT_VERSION`). A file or zarr
-    store of a fit already there is replaced; any other directory, or a file where a zarr store
-    would go, is left alone (:func:`check_save_path`).
+    The tree gets the attribute ``bayesgrowth_format`` (:data:`FORMAT_VERSION`). Only a saved fit
+    already there is replaced; anything else is left alone (:func:`check_save_path`).
 
     Returns
     -------
@@ -178,10 +188,7 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
     if not path.exists():
         raise FitFileError(f"no fit at {path}")
     try:
-        if path.suffix == ".zarr":
-            tree = xr.open_datatree(path, engine="zarr", consolidated=False).load()
-        else:
-            tree = xr.open_datatree(path, engine="h5netcdf").load()
+        tree = _open(path).load()
     except (OSError, ValueError) as exc:
         raise FitFileError(f"{path} is not a readable fit file ({exc})") from None
     if int(tree.attrs.get("bayesgrowth_format", -1)) != FORMAT_VERSION:

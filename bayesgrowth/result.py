@@ -393,14 +393,14 @@ class GrowthFit:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fit to ``path`` (zarr if it ends in ``.zarr``, else netCDF), atomically.
 
-        A file or zarr store of a fit already there is replaced; any other directory, or a file
-        where a zarr store would go, is left alone.
+        Only a saved fit already there is replaced; anything else at ``path`` is left alone
+        (:func:`bayesgrowth.fitfile.check_save_path`).
 
         Raises
         ------
         FitFileError
-            When ``path`` is a directory that is not a saved zarr fit, or a file and the path
-            ends in ``.zarr``.
+            When ``path`` is a directory and does not end in ``.zarr``, a file and ends in
+            ``.zarr``, or a file or zarr directory that is not a saved fit.
         OutputError
             When the folder cannot be created or written to.
         """

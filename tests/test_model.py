@@ -206,16 +206,29 @@ def test_save_replaces_a_fit_and_nothing_else(fitted, tmp_path):
     plain.write_text("keep")
     with pytest.raises(FitFileError, match="is a file, not a zarr store"):
         fitted.save(plain)
-    assert [p.read_text() for p in (results / "notes.txt", other / "notes.txt", plain)] == [
-        "keep"
-    ] * 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.zarr", "plain.zarr", "results"]
+    table = tmp_path / "forecasts.csv"  # any other file, a table given by mistake
+    table.write_text("keep")
+    with pytest.raises(FitFileError, match="is a file that is not a saved fit: it is left alone"):
+        fitted.save(table)
+    kept = (results / "notes.txt", other / "notes.txt", plain, table)
+    assert [p.read_text() for p in kept] == ["keep"] * 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "forecasts.csv",
+        "other.zarr",
+        "plain.zarr",
+        "results",
+    ]
     store = fitted.save(tmp_path / "fit.zarr")
     assert fitted.save(store) == store  # a saved fit is replaced
     bayesgrowth.load(store)
+    netcdf = fitted.save(tmp_path / "fit.nc")
+    assert fitted.save(netcdf) == netcdf
+    bayesgrowth.load(netcdf)
     # nothing is left of the staging directory or of the store replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "fit.nc",
         "fit.zarr",
+        "forecasts.csv",
         "other.zarr",
         "plain.zarr",
         "results",
