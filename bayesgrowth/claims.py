@@ -151,13 +151,20 @@ def study_claim(
     Raises
     ------
     DataError
-        If no model of ``organization`` is observed past day F, or a day is not after F.
+        If ``organization`` has no download series, none of its models is observed past day F,
+        or a day is not after F.
     """
     first = claim.first_days
     days = sorted(set(days) | {claim.day})
     if days[0] <= first:
         raise DataError(f"days to report must come after the cut at day {first}")
     downloads = panel.metric("downloads")
+    known = downloads.series["organization"].unique()
+    if organization not in known:
+        raise DataError(
+            f"no download series of organisation {organization!r}; "
+            f"known: {', '.join(sorted(known))}"
+        )
     # The backtest's cut with the day after F as target: every series observed on day F + 1, kept
     # to its days 0 … F.
     history = first_steps_split(downloads, first, first + 1).history

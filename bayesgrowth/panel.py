@@ -154,14 +154,16 @@ class Panel:
             models = list(models)
             unknown = sorted(set(models) - set(self.series["model"]))
             if unknown:
-                raise UnknownModelError(f"unknown model id(s): {', '.join(unknown)}")
+                raise UnknownModelError(f"unknown model id(s): {', '.join(map(repr, unknown))}")
             keep &= self.series["model"].isin(models)
         if organizations is not None:
             organizations = list(organizations)
             unknown = sorted(set(organizations) - set(self.series["organization"]))
             if unknown:
                 known = ", ".join(sorted(self.series["organization"].unique()))
-                raise DataError(f"unknown organisation(s) {', '.join(unknown)}; known: {known}")
+                raise DataError(
+                    f"unknown organisation(s) {', '.join(map(repr, unknown))}; known: {known}"
+                )
             keep &= self.series["organization"].isin(organizations)
         if not keep.any():
             raise DataError(

@@ -205,6 +205,9 @@ class TestPanelOperations:
         assert "known:" in msg
         for org in ("AMAZON", "Meta", "Other", "Qwen", "StabilityAI"):
             assert org in msg.split("known:")[1]
+        # an empty name is shown as one, not as nothing
+        with pytest.raises(DataError, match="unknown organisation\\(s\\) ''; known: AMAZON"):
+            real.select(organizations=[""])
 
     def test_series_of_unknown(self, real):
         with pytest.raises(UnknownModelError, match="unknown model id 'nobody/nothing'"):

@@ -337,6 +337,12 @@ def test_claim_table_on_a_crafted_panel(panel, study):
     assert study.fit.design.last_t.max() == 20
 
 
+def test_an_unknown_organisation_is_named_with_the_known_ones(panel):
+    """A mistyped organisation fails before any fitting, naming those with download series."""
+    with pytest.raises(bayesgrowth.DataError, match="organisation 'Deepseek'; known: Acme, Beta"):
+        study_claim(panel, claim=CLAIM, organization="Deepseek", days=(29,), **TINY)
+
+
 def test_the_claim_figure_is_drawn_only_for_a_model_in_the_study(study):
     import matplotlib.pyplot as plt
 
