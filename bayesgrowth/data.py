@@ -79,7 +79,9 @@ def load_panel(
         Which series kinds to read.
     data_date
         The date the data describe. Default: the last download day in the directory, else a
-        ``YYYY-MM-DD`` ending the directory name, else today (UTC).
+        ``YYYY-MM-DD`` ending the directory name, else today (UTC). A download day after it, a
+        month beginning after it or a model created after it is an error (to forecast from an
+        earlier date, use :meth:`Panel.truncate`).
 
     Returns
     -------
@@ -238,23 +240,35 @@ def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
     return columns, days
 
 
+def _numbers(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray:
+    """The cells as float (NaN = empty); the first that is not a number is an error naming it."""
+    flat = pd.Series(frame[columns].to_numpy(dtype=object).ravel())
+    values = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=float).reshape(len(frame), -1)
+    blank = (flat == "").to_numpy().reshape(values.shape)
+    _reject(frame, columns, what, [(~blank & np.isnan(values), "is not a number")])
+    return values
+
+
+def _reject(
+    frame: pd.DataFrame, columns: list[str], what: str, problems: list[tuple[np.ndarray, str]]
+) -> None:
+    """Fail on the first cell of ``columns`` marked by a mask, with what is wrong with it."""
+    for mask, says in problems:
+        if mask.any():
+            i, j = np.argwhere(mask)[0]
+            _fail(frame, i, columns[j], f"{what} {frame[columns[j]].iat[i]!r} {says}")
+
+
 def _counts(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """The count cells as float (NaN = empty), with errors naming the first bad cell."""
-    cells = frame[columns]
-    flat = pd.Series(cells.to_numpy(dtype=object).ravel())
-    values = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=float).reshape(cells.shape)
-    blank = (flat == "").to_numpy().reshape(cells.shape)
+    values = _numbers(frame, columns, "count")
     problems = [
-        (~blank & np.isnan(values), "is not a number"),
         (np.isinf(values), "is not finite"),
         (values < 0, "is negative"),
         (np.isfinite(values) & (values > _LARGEST_COUNT), "is too large to be a count"),
         (np.isfinite(values) & (values != np.round(values)), "is not a whole number"),
     ]
-    for mask, what in problems:
-        if mask.any():
-            i, j = np.argwhere(mask)[0]
-            _fail(frame, i, columns[j], f"count {cells.iat[i, j]!r} {what}")
+    _reject(frame, columns, "count", problems)
     return values
 
 
@@ -486,9 +500,10 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     )
     fits = frame[[c for c in PAPER_FIT_COLUMNS if c in frame.columns]]
     if not fits.empty and "lambda_i" in fits:
-        fits = fits.assign(
-            **{c: pd.to_numeric(fits[c], errors="coerce") for c in ["lambda_i", "mu_i", "sigma_i"]}
-        )
+        estimates = ["lambda_i", "mu_i", "sigma_i"]
+        # An empty cell is a fit the authors did not report; any other text is an error.
+        values = _numbers(frame, estimates, "paper estimate")
+        fits = fits.assign(**dict(zip(estimates, values.T, strict=True)))
         fits.insert(0, "model", frame["model"].to_numpy())
         fits = fits.reset_index(drop=True)
     else:
@@ -503,6 +518,14 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     days = pd.DatetimeIndex(days).tz_localize("UTC")
     if not days.is_monotonic_increasing or days.has_duplicates:
         raise DataError("day columns must be distinct and in increasing order", file=path, row=1)
+    after = np.flatnonzero(days > data_date)
+    if after.size:
+        raise DataError(
+            f"a day after the data date {data_date.date()}: nothing after it can be observed",
+            file=path,
+            row=1,
+            column=columns[after[0]],
+        )
     created = _created_at(frame, data_date)
     values = _counts(frame, columns)
     empty = np.isnan(values).all(axis=1)

@@ -404,6 +404,28 @@ def test_download_day_in_the_future(tmp_path):
     assert_names(err.value, file, 1, column="2099-01-02 00:00:00")
 
 
+def test_download_day_after_a_given_data_date(tmp_path):
+    """Nothing after the data date is observed: a later day column is an error, not kept."""
+    root, file = snapshot_with(tmp_path, "download", download_table())
+    with pytest.raises(DataError, match="a day after the data date 2025-02-17") as err:
+        bg.load_panel(root, data_date="2025-02-17")
+    assert_names(err.value, file, 1, column=DAYS[-1])
+    last = bg.load_panel(root, data_date="2025-02-18").observations["date"].max()
+    assert last == pd.Timestamp(DAYS[-1], tz="UTC")
+
+
+def test_paper_estimate_that_is_not_a_number(tmp_path):
+    table = finetune_table(fit_columns=True).set("acme/beta", "mu_i", "abc")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="paper estimate 'abc' is not a number") as err:
+        load(root)
+    assert_names(err.value, file, 3, model="acme/beta", column="mu_i")
+    # an empty cell is a fit the authors did not report
+    table.set("acme/beta", "mu_i", "")
+    fits = load(snapshot_with(tmp_path / "empty", "finetune", table)[0]).paper_fits
+    assert fits.set_index("model")["mu_i"].isna().tolist() == [False, True]
+
+
 def test_date_in_the_directory_name_in_the_future(tmp_path):
     root = write_snapshot(tmp_path / "snap-2099-01-01", {"ACME": finetune_table()})
     with pytest.raises(DataError, match="the date in the directory's name, 2099-01-01, is in the"):
