@@ -563,6 +563,14 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
         int((late_start & ~pre_rows).sum()),
         "series first recorded two or more days after release are left-censored",
     )
+    report.add(
+        "downloads.zeros_before_first_count",
+        int((_read_zero_until(kept, t) >= 2)[~series["left_censored"].to_numpy()].sum()),
+        "series read as 0 from creation until a first count two or more days later start at that "
+        "count (the curve's clock too: a repository made public after its creation); the "
+        "snapshot also writes 0 before its recording of a model began, which the counts cannot "
+        "tell apart, and then the model's age at its first count is understated",
+    )
     at = {d: (obs["t"] == d) for d in (0, 1)}
     report.add("downloads.nonzero_on_creation_day", int((at[0] & (obs["cumulative"] > 0)).sum()))
     report.add("downloads.zero_on_day_1", int((at[1] & (obs["cumulative"] == 0)).sum()))
@@ -571,6 +579,16 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
         "downloads.gaps", _gaps(kept), "empty cells inside a series are unrecorded days, not zeros"
     )
     return obs, series
+
+
+def _read_zero_until(values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per row, the step of the first count of a series first read as 0 (-1 for any other)."""
+    rows = np.arange(len(values))
+    read = ~np.isnan(values)
+    counted = np.nan_to_num(values) > 0
+    first_read = values[rows, read.argmax(axis=1)]
+    ok = (first_read == 0) & counted.any(axis=1)
+    return np.where(ok, t[rows, counted.argmax(axis=1)], -1)
 
 
 def _no_duplicates(series: pd.DataFrame) -> None:

@@ -141,6 +141,8 @@ def test_loader_flags_the_quirks(panel):
     assert c["downloads.first_recorded_after_release"] == 1
     # acme/day0, acme/precreation's t = 0 and deepseek-ai/short
     assert c["downloads.nonzero_on_creation_day"] == 3
+    # read as 0 from creation until a first count on day 2 or later (the censored ones aside)
+    assert c["downloads.zeros_before_first_count"] == 3  # acme/late, beta/plain-2, deepseek/small
     assert c["downloads.zero_throughout"] == 1
     censored = set(panel.series.loc[panel.series["left_censored"], "model"])
     assert censored == {"acme/precreation", "acme/recorded-late"}
