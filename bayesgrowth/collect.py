@@ -6,7 +6,10 @@ alone also matches adapters, quantisations and merges) at the end of each comple
 creation. Month ``k`` ends at ``created_at + k`` calendar months, as in the loader, and only months
 ended by the collection time are written. Base models whose ``createdAt`` is the Hub's floor
 (2022-03-02, given to every older model) are skipped unless asked for: their real creation date,
-hence their month 0, is unknown. Downloads are recorded by :mod:`bayesgrowth.downloads`.
+hence their month 0, is unknown. So are those the Hub says do not exist or may not be read (HTTP
+403, 404): the next collection asks again. A base model already in a file of ``OUT/finetune/``
+(the snapshot names its files by organisation, e.g. ``DeepSeek.csv``) is updated there. Downloads
+are recorded by :mod:`bayesgrowth.downloads`.
 
 Interrupted runs
 ----------------
@@ -14,7 +17,8 @@ A collection keeps a checkpoint in ``OUT/.collect-state/``: the collection time,
 do and those done (each written to its CSV file, under a lock and atomically, before it is marked
 done). Run again with the same arguments, it skips the models done and counts as of the first run's
 collection time, so it ends with the rows an uninterrupted run gives; the checkpoint is deleted once
-every model is done. ``OUT/finetune/AS_OF`` keeps the latest collection time: it dates the
+every model is done or skipped. A run stops at once when the Hub cannot be reached, its checkpoint
+kept. ``OUT/finetune/AS_OF`` keeps the latest collection time: it dates the
 directory for the loader when no later download day does. The listing of one base model cannot resume mid-way (huggingface_hub cannot
 start at a given page): it starts again from page 1, models keyed by id so none is counted twice.
 """
@@ -37,13 +41,23 @@ from huggingface_hub import HfApi
 
 from bayesgrowth.data import AS_OF_FILE, FINETUNE_DIR
 from bayesgrowth.errors import BayesGrowthError, HubError
-from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, listing, stderr_log
+from bayesgrowth.hub import (
+    DEFAULT_RETRY,
+    Log,
+    ModelUnavailable,
+    RetryPolicy,
+    call,
+    listing,
+    stderr_log,
+    summary,
+)
 from bayesgrowth.panel import add_months, months_between, to_utc
 from bayesgrowth.store import (
     LOCK_NAME,
     Row,
+    find_row,
     locked,
-    org_file,
+    model_file,
     read_table,
     write_json,
     write_table,
@@ -156,6 +170,8 @@ def collect_finetunes(
     HubError
         When some base models could not be collected (the others are written, and the same
         command resumes with the missing ones), or an organisation lists no models.
+    HubUnavailable
+        When the Hub cannot be reached: the run stops, and the same command resumes.
     """
     unknown = sorted(set(relations) - set(RELATIONS))
     if unknown:
@@ -211,6 +227,9 @@ def _run_finetunes(
             state["done"][base] = _collect_one(
                 api, base, state["bases"][base], out, spec, as_of, policy, log, tag
             )
+        except ModelUnavailable as exc:
+            log(f"{tag}: skipped: {exc.reason}")
+            state["done"][base] = {"skipped": exc.reason}
         except HubError as exc:
             log(f"{tag}: failed: {exc}")
             failures.append(str(exc))
@@ -219,7 +238,7 @@ def _run_finetunes(
     if failures:
         raise HubError(
             f"{len(failures)} of {len(bases)} base model(s) failed; the others are written and "
-            f"the same command retries only these: {'; '.join(failures)}"
+            f"the same command retries only these: {summary(failures)}"
         )
     state_path.unlink()
     result = FinetuneResult(as_of=as_of)
@@ -280,7 +299,7 @@ def _collect_one(
     log: Log,
     tag: str,
 ) -> dict:
-    """Count one base model's children into its organisation's file; what to checkpoint."""
+    """Count one base model's children into the file that holds it; what to checkpoint."""
     relations = spec["relations"]
     if created is None:
         info = call(
@@ -314,8 +333,9 @@ def _collect_one(
     early = sum(to_utc(t) <= created for t in times)
     if early:
         log(f"  {base}: {early} model(s) dated before their base model: counted from month 1")
-    path = org_file(out / FINETUNE_DIR, base)
-    with locked(path.parent / LOCK_NAME):
+    directory = out / FINETUNE_DIR
+    with locked(directory / LOCK_NAME):
+        path = model_file(directory, base)
         _replace_finetune_row(path, base, counts, created)
     log(f"{tag}: {len(times):,} listed, {counts[-1]:,} by month {len(counts) - 1} -> {path}")
     return {"count": counts[-1], "file": str(path)}
@@ -334,9 +354,14 @@ def _replace_finetune_row(path: Path, model: str, counts: list[int], created: pd
 
 
 def _put_row(rows: list[Row], row: Row) -> None:
-    """Replace the row of the same model in place, or append it."""
-    for i, old in enumerate(rows):
-        if old["model"] == row["model"]:
-            rows[i] = row
-            return
-    rows.append(row)
+    """Replace the counts and creation time of the same model's row in place, or append the row.
+
+    The old row's other cells (the snapshot's paper estimates, company, …) are kept.
+    """
+    old = find_row(rows, row["model"])
+    if old is None:
+        rows.append(row)
+        return
+    others = {c: v for c, v in old.items() if c not in row and not _MONTH.match(c)}
+    old.clear()
+    old.update(row | others)

@@ -5,8 +5,11 @@ increasing order) holding each model's all-time downloads (``downloadsAllTime``;
 ``downloads`` is the last 30 days) that day, then ``created_at``. An empty cell is a day not
 recorded, never a zero: the loader treats it as unobserved. The first value of a day wins, so a
 second run the same day changes nothing, and a run stopped part-way is finished by running it again
-(the models already recorded that day are not fetched again). Each change is a locked, atomic
-read-modify-write (see :mod:`bayesgrowth.store`), so two runs at once cannot corrupt the store.
+(the models already recorded that day are not fetched again). A run stops at once when the Hub
+cannot be reached. Each change is a locked, atomic read-modify-write (see
+:mod:`bayesgrowth.store`), so two runs at once cannot corrupt the store. A model already in a file
+of the store (the snapshot names its files by organisation, e.g. ``DeepSeek.csv``) is recorded
+there; a new one goes to its namespace's file.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from typing import Literal
 import pandas as pd
 from huggingface_hub import HfApi
 
+from bayesgrowth.csvfile import csv_files
 from bayesgrowth.data import DOWNLOAD_DIR
 from bayesgrowth.errors import DataError, HubError
-from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, stderr_log
+from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, stderr_log, summary
 from bayesgrowth.panel import to_utc
-from bayesgrowth.store import LOCK_NAME, locked, org_file, read_table, write_table
+from bayesgrowth.store import LOCK_NAME, find_row, locked, model_file, read_table, write_table
 
 _DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})( 00:00:00)?$")
 
@@ -88,6 +92,8 @@ def collect_downloads(
     ------
     HubError
         When some models could not be fetched; the others are recorded.
+    HubUnavailable
+        When the Hub cannot be reached: the run stops, the models done are recorded.
     """
     directory = store / DOWNLOAD_DIR
     result = DownloadResult(day=day)
@@ -126,7 +132,7 @@ def collect_downloads(
     if failures:
         raise HubError(
             f"{len(failures)} of {len(models)} model(s) failed; the others are recorded and the "
-            f"same command fetches only these: {'; '.join(failures)}"
+            f"same command fetches only these: {summary(failures)}"
         )
     return result
 
@@ -134,7 +140,7 @@ def collect_downloads(
 def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:
     """The models that already have a count for ``day`` in the download store ``directory``."""
     found: set[str] = set()
-    for path in {org_file(directory, m) for m in models}:
+    for path in csv_files(directory):
         header, rows = read_table(path)
         column = _day_columns(header).get(day.isoformat())
         if column is not None:
@@ -145,7 +151,10 @@ def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:
 def record_download(
     directory: Path, model: str, day: date, value: int, created_at: pd.Timestamp
 ) -> RecordOutcome:
-    """Write one day's all-time downloads of one model into its organisation's file.
+    """Write one day's all-time downloads of one model into the file that holds it.
+
+    That is the CSV file of ``directory`` that already has a row for the model, else its
+    namespace's (see :func:`bayesgrowth.store.model_file`).
 
     Parameters
     ----------
@@ -167,13 +176,13 @@ def record_download(
         ``"inconsistent"`` when the value is below an earlier day's count or above a later one's
         (the loader rejects decreasing series, so it is not written).
     """
-    path = org_file(directory, model)
     with locked(directory / LOCK_NAME):
+        path = model_file(directory, model)
         header, rows = read_table(path)
         days = _day_columns(header)
         column = days.get(day.isoformat(), f"{day.isoformat()} 00:00:00")
         days[day.isoformat()] = column
-        row = next((r for r in rows if r["model"] == model), None)
+        row = find_row(rows, model)
         if row is None:
             row = {"model": model, "created_at": created_at.isoformat(sep=" ")}
             rows.append(row)

@@ -5,9 +5,16 @@ page on 408/429/5xx and dropped connections (honouring ``Retry-After``), but ``m
 nothing, a page whose body is not valid JSON ends the listing, and the shared HTTP client has no
 timeout. :func:`call` and :func:`listing` retry those cases; :func:`make_api` sets a timeout.
 
+Failures come in three kinds. :class:`ModelUnavailable`: the Hub says this model does not exist or
+may not be read (retrying cannot help: ``collect finetunes`` skips it). :class:`HubUnavailable`: the
+Hub cannot be used at all (unreachable, offline mode, an unusable token: a collector stops at once).
+Any other :class:`~bayesgrowth.errors.HubError`: this model failed (a collector goes on with the
+rest, and the same command retries it).
+
 The token is whatever huggingface_hub finds (``HF_TOKEN``, else the file ``hf auth login`` writes):
-this module never reads, prints or stores it, and error messages are built from the status code and
-the model id only, never from request headers.
+this module only checks that it is ASCII (HTTP headers are), never prints or stores it, and error
+messages are built from the status code, the model id and the endpoint's host only, never from
+request headers.
 """
 
 from __future__ import annotations
@@ -23,15 +30,15 @@ from datetime import UTC, datetime
 from functools import partial
 
 import httpx2
-from huggingface_hub import HfApi, ModelInfo
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub import HfApi, ModelInfo, get_token, is_offline_mode
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils import set_client_factory
 
 # Private, but the only way to keep huggingface_hub's request hooks (offline mode, request ids) while
 # adding a timeout: list_models() takes no timeout and the default client waits forever.
 from huggingface_hub.utils._http import default_client_factory
 
-from bayesgrowth.errors import HubError
+from bayesgrowth.errors import BayesGrowthError, HubError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 TIMEOUT_S = 60.0
@@ -44,7 +51,34 @@ _REFUSED = {
     404: "not found on the Hub (HTTP 404): check the model id",
 }
 
+_UNREACHABLE = (httpx2.ConnectError, httpx2.TimeoutException)
+"""Failures that say nothing about one model: the Hub could not be reached (refused, no DNS, no
+answer in time)."""
+SHOWN = 3
+"""How many items (failures, skipped models) a summary line names; the rest are counted."""
+
 Log = Callable[[str], None]
+
+
+class ModelUnavailable(HubError):
+    """The Hub says the model does not exist or may not be read with this token (HTTP 403, 404, or
+    a 401 that huggingface_hub reads as "repository not found"): retrying cannot help.
+
+    Attributes
+    ----------
+    reason
+        Why, without the model id (for a list of skipped models).
+    """
+
+    def __init__(self, message: str, *, model: str, status: int | None) -> None:
+        super().__init__(message, model=model, status=status)
+        self.reason = message
+
+
+class HubUnavailable(BayesGrowthError):
+    """The Hub cannot be used at all (unreachable, offline mode, an unusable token): a collection
+    stops at once, keeping what it has written. Not a :class:`~bayesgrowth.errors.HubError`, so a
+    loop that goes on past one model's failure does not catch it."""
 
 
 def stderr_log(message: str) -> None:
@@ -95,7 +129,24 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
     -------
     HfApi
         A client using huggingface_hub's usual token lookup.
+
+    Raises
+    ------
+    HubUnavailable
+        When ``HF_HUB_OFFLINE`` is set, or the token has non-ASCII characters (no request could
+        carry it); the token is not shown.
     """
+    if is_offline_mode():
+        raise HubUnavailable(
+            "HF_HUB_OFFLINE is set: huggingface_hub makes no request in offline mode; unset it to "
+            "collect from the Hub"
+        )
+    token = get_token()
+    if token is not None and not token.isascii():
+        raise HubUnavailable(
+            "the Hugging Face token contains non-ASCII characters, so no request can carry it: "
+            "set HF_TOKEN again (or run `hf auth login`), copying the token from the Hub"
+        )
     set_client_factory(partial(_client_with_timeout, timeout_s))
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
     return HfApi(endpoint=endpoint.rstrip("/"))
@@ -131,8 +182,12 @@ def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = 
 
     Raises
     ------
+    ModelUnavailable
+        When the Hub says the model does not exist or may not be read (HTTP 403/404, some 401s).
+    HubUnavailable
+        When every try failed to reach the Hub (naming its host, not the token).
     HubError
-        For HTTP 401/403/404 and other refusals (naming the model), or when every try failed.
+        For other refusals (naming the model), or when every try failed otherwise.
     """
     attempt = 1
     while True:
@@ -141,12 +196,7 @@ def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = 
         except (httpx2.HTTPError, json.JSONDecodeError) as exc:
             what, retry_after = _transient(exc, model)
             if attempt >= policy.attempts:
-                raise HubError(
-                    f"the Hub kept failing ({what}) after {attempt} tries; run the same command "
-                    "again later: finished work is kept",
-                    model=model,
-                    status=_status(exc),
-                ) from None
+                raise _gave_up(exc, what, attempt, model) from None
             wait = policy.wait(attempt, retry_after)
             attempt += 1
             log(f"  {model}: {what}; retrying in {wait:.1f}s (try {attempt}/{policy.attempts})")
@@ -197,6 +247,43 @@ def listing(
     return call(run, model=model, policy=policy, log=log)
 
 
+def summary(items: list[str], *, sep: str = "; ") -> str:
+    """The first :data:`SHOWN` of ``items`` (failures, models), then how many more.
+
+    Parameters
+    ----------
+    items
+        What to list; each was logged on its own line as it happened.
+    sep
+        Between two items.
+
+    Returns
+    -------
+    str
+        E.g. ``"a; b; c; and 5 more (see the lines above)"``.
+    """
+    more = len(items) - SHOWN
+    tail = [f"and {more} more (see the lines above)"] if more > 0 else []
+    return sep.join(items[:SHOWN] + tail)
+
+
+def _gave_up(exc: Exception, what: str, attempts: int, model: str) -> BayesGrowthError:
+    """The error for a request that failed every try: the Hub unreachable, or this model failing."""
+    advice = "run the same command again later: finished work is kept"
+    if isinstance(exc, _UNREACHABLE):
+        url = exc.request.url  # its host only: a URL can carry a password
+        host = f"{url.host}:{url.port}" if url.port else url.host
+        return HubUnavailable(
+            f"cannot reach the Hub at {url.scheme}://{host} ({what}, {attempts} tries for "
+            f"{model}); stopped; check the network or --endpoint, then {advice}"
+        )
+    return HubError(
+        f"the Hub kept failing ({what}) after {attempts} tries; {advice}",
+        model=model,
+        status=_status(exc),
+    )
+
+
 def _status(exc: Exception) -> int | None:
     response = getattr(exc, "response", None) if isinstance(exc, HfHubHTTPError) else None
     return None if response is None else response.status_code
@@ -212,6 +299,8 @@ def _transient(exc: Exception, model: str) -> tuple[str, float | None]:
     if status in RETRYABLE_STATUS:
         return f"HTTP {status}", _retry_after(exc.response.headers.get("Retry-After"))
     message = _REFUSED.get(status, f"the Hub refused the request (HTTP {status})")
+    if status in (403, 404) or isinstance(exc, RepositoryNotFoundError):
+        raise ModelUnavailable(message, model=model, status=status) from None
     raise HubError(message, model=model, status=status) from None
 
 

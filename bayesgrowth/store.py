@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bayesgrowth.csvfile import csv_files
 from bayesgrowth.errors import DataError, OutputError
 
 if TYPE_CHECKING:
@@ -43,6 +44,57 @@ def org_file(directory: Path, model: str) -> Path:
     if name.startswith("."):  # a hidden file would be skipped by people, and '..' is a parent
         name = "_" + name[1:]
     return directory / f"{name}.csv"
+
+
+def model_file(directory: Path, model: str) -> Path:
+    """The CSV file of ``directory`` that has a row for ``model``, else :func:`org_file`'s.
+
+    A store begun from the snapshot names its files by organisation (``DeepSeek.csv`` holds
+    ``deepseek-ai/…``), and the loader rejects a model found in two files: a model already in the
+    store is updated where it is. Call it under the directory's lock, as the file is then written.
+
+    Parameters
+    ----------
+    directory
+        A store directory (``finetune/`` or ``download/``).
+    model
+        The model id.
+
+    Returns
+    -------
+    Path
+        The file to read and rewrite (it need not exist yet).
+
+    Raises
+    ------
+    DataError
+        For a CSV file of ``directory`` that is not UTF-8 text (naming it).
+    """
+    for path in csv_files(directory):
+        if model in _models_in(path):
+            return path
+    return org_file(directory, model)
+
+
+def _models_in(path: Path) -> set[str]:
+    """The ``model`` cells of a CSV file (only that column is kept: files run to megabytes)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            if "model" not in header:
+                return set()
+            column = header.index("model")
+            return {row[column] for row in reader if len(row) > column}
+    except UnicodeDecodeError:
+        raise DataError(
+            "not UTF-8 text: fix or move it before collecting into this folder", file=str(path)
+        ) from None
+
+
+def find_row(rows: list[Row], model: str) -> Row | None:
+    """The row of ``model`` among ``rows`` (as :func:`read_table` gives them), or ``None``."""
+    return next((row for row in rows if row["model"] == model), None)
 
 
 @contextmanager

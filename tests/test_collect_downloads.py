@@ -14,6 +14,7 @@ from hub_server import TOKEN, FakeHub, hub_env, run_cli
 
 from bayesgrowth.data import load_panel
 from bayesgrowth.downloads import record_download
+from bayesgrowth.errors import DataError
 
 CREATED = {
     "acme/alpha": "2024-12-30T08:00:00.000Z",
@@ -238,3 +239,93 @@ def test_a_damaged_store_file_is_named_and_left_as_it_is(
     assert message in err.strip().splitlines()[-1]
     assert "Traceback" not in err
     assert path.read_bytes() == before
+
+
+def test_a_model_in_a_file_named_by_organisation_is_recorded_there(tmp_path, capfd, monkeypatch):
+    """A store begun from a copy of the snapshot, whose files are named by organisation
+    (``DeepSeek.csv`` for ``deepseek-ai/…``): its models stay in their file, new ones go to the
+    namespace's file, and the same-day and never-decreasing checks see the rows already there."""
+    hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "ext"
+    (store / "download").mkdir(parents=True)
+    snapshot_file = store / "download" / "DeepSeek.csv"
+    snapshot_file.write_text(
+        "model,2025-02-17 00:00:00,2025-02-18 00:00:00,created_at\n"
+        "deepseek-ai/DeepSeek-R1,90,100,2025-01-20 03:46:07+00:00\n"
+        "deepseek-ai/DeepSeek-V3,40,50,2024-12-26 00:00:00+00:00\n"
+    )
+    hub = FakeHub()
+    r1, new = "deepseek-ai/DeepSeek-R1", "deepseek-ai/Janus-Pro-7B"
+
+    def record(day: str) -> tuple[int, str, str]:
+        return run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", r1, "--model", new,
+            "--store", store, "--date", day, "--endpoint", hub.url,
+        )  # fmt: skip
+
+    with hub:
+        hub.add_model(r1, "2025-01-20T03:46:07.000Z", downloads_all_time=150)
+        hub.add_model(new, "2025-01-27T00:00:00.000Z", downloads_all_time=7)
+        code, out, err = record("2025-02-19")
+        assert code == 0, err
+        assert "recorded 2, already recorded 0" in out
+        hub.add_model(r1, "2025-01-20T03:46:07.000Z", downloads_all_time=999)
+        n_requests = len(hub.requests)
+        code, out, err = record("2025-02-19")
+        assert code == 0, err
+        assert "recorded 0, already recorded 2" in out
+        assert len(hub.requests) == n_requests
+        hub.add_model(r1, "2025-01-20T03:46:07.000Z", downloads_all_time=80)  # below 150
+        hub.add_model(new, "2025-01-27T00:00:00.000Z", downloads_all_time=9)
+        code, out, err = record("2025-02-20")
+        assert code == 0, err
+        assert "recorded 1, already recorded 0, not recorded (count went down) 1" in out
+
+    days = "2025-02-17 00:00:00,2025-02-18 00:00:00,2025-02-19 00:00:00"  # 02-20: not written
+    assert snapshot_file.read_text() == (
+        f"model,{days},created_at\n"
+        "deepseek-ai/DeepSeek-R1,90,100,150,2025-01-20 03:46:07+00:00\n"
+        "deepseek-ai/DeepSeek-V3,40,50,,2024-12-26 00:00:00+00:00\n"
+    )
+    assert (store / "download" / "deepseek-ai.csv").read_text() == (
+        "model,2025-02-19 00:00:00,2025-02-20 00:00:00,created_at\n"
+        "deepseek-ai/Janus-Pro-7B,7,9,2025-01-27 00:00:00+00:00\n"
+    )
+    code, shown, err = run_cli(
+        capfd, monkeypatch, "data", "show", "--data", store, "--metric", "downloads",
+        "--model", r1,
+    )  # fmt: skip
+    assert code == 0, err
+    assert [r["cumulative"] for r in csv.DictReader(io.StringIO(shown))] == ["90", "100", "150"]
+
+
+def test_a_store_file_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "Other.csv").write_bytes("model,created_at\nacme/é,2024-01-01\n".encode("latin-1"))
+    created = pd.Timestamp("2024-01-01", tz="UTC")
+    with pytest.raises(DataError, match=r"Other\.csv: not UTF-8 text"):
+        record_download(tmp_path, "acme/a", date(2025, 1, 1), 100, created)
+    assert not (tmp_path / "acme.csv").exists()
+
+
+def test_many_failures_end_in_a_short_line(tmp_path, capfd, monkeypatch):
+    """An error line names the first few failures and counts the rest (each has its own line)."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    set_counts(hub, alpha=10)
+    gone = [f"acme/gone{i}" for i in range(5)]
+    args = [a for m in ["acme/alpha", *gone] for a in ("--model", m)]
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", *args, "--store", tmp_path,
+            "--date", "2025-02-01", "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "error: 5 of 6 model(s) failed; the others are recorded and the same command fetches "
+        "only these: acme/gone0: not found on the Hub (HTTP 404): check the model id; "
+        "acme/gone1: not found on the Hub (HTTP 404): check the model id; "
+        "acme/gone2: not found on the Hub (HTTP 404): check the model id; "
+        "and 2 more (see the lines above)"
+    )
+    for model in gone:
+        assert f"{model}: failed: {model}: not found on the Hub (HTTP 404)" in err

@@ -160,7 +160,9 @@ def test_2500_finetunes_through_faults(tmp_path, capfd, monkeypatch):
     )
 
 
-def test_refusals_name_the_model_and_a_rerun_does_only_the_rest(tmp_path, capfd, monkeypatch):
+def test_refusals_name_the_model_and_a_rerun_does_only_the_failures(tmp_path, capfd, monkeypatch):
+    """Models the Hub says do not exist (404) or may not be read (403) are skipped, like those on
+    the createdAt floor: retrying cannot help. Failures (401, 5xx) are retried by a rerun."""
     hub_env(monkeypatch, tmp_path)
     hub = FakeHub(page_size=50)
     good = children(120, "g", seed=3)
@@ -182,39 +184,71 @@ def test_refusals_name_the_model_and_a_rerun_does_only_the_rest(tmp_path, capfd,
         code, stdout, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
         error = stderr.strip().splitlines()[-1]
         assert code == 1
-        assert "acme/old: skipped: createdAt 2022-03-02 is the Hub's floor" in stderr
-        assert error.startswith("error: 4 of 6 base model(s) failed")
+        for line in (
+            "acme/old: skipped: createdAt 2022-03-02 is the Hub's floor",
+            "acme/gated: skipped: access forbidden (HTTP 403)",
+            "acme/missing: skipped: not found on the Hub (HTTP 404)",
+        ):
+            assert line in stderr
+        assert error.startswith("error: 2 of 6 base model(s) failed")
         for part in (
             "acme/private: not authorised (HTTP 401)",
-            "acme/gated: access forbidden (HTTP 403)",
-            "acme/missing: not found on the Hub (HTTP 404)",
             "acme/flaky: the Hub kept failing (HTTP 500) after 6 tries",
         ):
             assert part in error
         assert set(rows(out / "finetune" / "acme.csv")) == {"acme/good"}
         no_token_anywhere(stdout, stderr, root=out)
 
-        hub.add_model("acme/missing", hub_time(BASE_CREATED))
+        hub.add_model("acme/missing", hub_time(BASE_CREATED))  # asked again by the next collection
         before = len(hub.requests)
         code, stdout, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
     assert code == 0, stderr
     again = {r.model for r in hub.requests[before:]}
-    assert again == {"acme/private", "acme/gated", "acme/missing", "acme/flaky"}
+    assert again == {"acme/private", "acme/flaky"}
     written = rows(out / "finetune" / "acme.csv")
-    assert list(written) == [
-        "acme/good",
-        "acme/flaky",
-        "acme/gated",
-        "acme/missing",
-        "acme/private",
-    ]
+    assert list(written) == ["acme/good", "acme/flaky", "acme/private"]
     as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
     assert counts_of(written["acme/good"]) == expected_counts(
         BASE_CREATED, list(good.values()), as_of
     )
-    assert "skipped 1" in stdout
+    assert stdout.splitlines()[:4] == [
+        "as of 2025-08-15 12:00:00+00:00: counted 3 base model(s), skipped 3",
+        "skipped 1 (access forbidden (HTTP 403): the token has no access to this model (for a gated "
+        "model, accept its conditions on the Hub first)): acme/gated",
+        "skipped 1 (not found on the Hub (HTTP 404): check the model id): acme/missing",
+        "skipped 1 (createdAt on the Hub's 2022-03-02 floor): acme/old",
+    ]
     panel = load_panel(out)
-    assert panel.series_of("acme/missing", "finetunes")["cumulative"].max() == 0
+    assert panel.series_of("acme/flaky", "finetunes")["cumulative"].max() == 0
+
+
+def test_a_deleted_base_model_does_not_hold_back_the_next_collections(tmp_path, capfd, monkeypatch):
+    """A recurring collection (no --as-of) with a base model the Hub no longer has: each run
+    completes, so the next one counts afresh rather than resuming the first one for ever."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    kids = children(20, "k", seed=4)
+    hub.add_model("org1/base", hub_time(BASE_CREATED))
+    hub.add_children("org1/base", "finetune", {m: hub_time(t) for m, t in kids.items()})
+    out = tmp_path / "live"
+    args = ["collect", "finetunes", "--model", "org1/base", "--model", "org9/gone", "--out", out]
+    with hub:
+        code, stdout, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+        assert code == 0, stderr
+        assert "skipped 1 (not found on the Hub (HTTP 404): check the model id): org9/gone" in (
+            stdout
+        )
+        first = rows(out / "finetune" / "org1.csv")["org1/base"]
+        late = {"k-late/model": datetime(2024, 6, 1, tzinfo=UTC)}  # a model found since
+        hub.add_children("org1/base", "finetune", {m: hub_time(t) for m, t in late.items()})
+        code, stdout, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+    assert code == 0, stderr
+    assert "resuming" not in stderr
+    assert counts_of(rows(out / "finetune" / "org1.csv")["org1/base"])[-1] == (
+        counts_of(first)[-1] + 1
+    )
+    assert not list((out / ".collect-state").glob("*.json"))
+    assert [r.model for r in hub.requests if r.kind == "info"].count("org9/gone") == 2
 
 
 def test_killed_between_pages_then_resumed(tmp_path, capfd, monkeypatch):
@@ -342,3 +376,50 @@ def test_fine_tunes_collected_after_the_last_download_day_date_the_store(
 
     _date_directory(store, pd.Timestamp("2025-06-01", tz="UTC"))
     assert load_panel(store).data_date == pd.Timestamp("2025-08-16", tz="UTC")
+
+
+def test_a_base_model_in_a_file_named_by_organisation_is_updated_there(
+    tmp_path, capfd, monkeypatch
+):
+    """A copy of the snapshot's fine-tune folder names its files by organisation (``DeepSeek.csv``
+    for ``deepseek-ai/…``): a base model already there is updated in that file, a new one goes to
+    the namespace's file, and the folder loads (no model in two files)."""
+    hub_env(monkeypatch, tmp_path)
+    out = tmp_path / "ext"
+    (out / "finetune").mkdir(parents=True)
+    snapshot_file = out / "finetune" / "DeepSeek.csv"
+    header = (
+        "model,0-month,1-month,lambda_i,mu_i,sigma_i,approx_condition,base_model,company,"
+        "created_at,approx_cond_label,sort_key\n"
+    )
+    fit = "0.5,2.0,0.5,False,Original,DeepSeek"
+    other = f"deepseek-ai/other,0,3,{fit},2024-12-01 00:00:00+00:00,x,3\n"
+    snapshot_file.write_text(
+        f"{header}deepseek-ai/base,0,5,{fit},2024-01-31 10:00:00+00:00,x,5\n{other}"
+    )
+    hub = FakeHub()
+    kids = children(40, "d", seed=8)
+    hub.add_model("deepseek-ai/base", hub_time(BASE_CREATED))
+    hub.add_children("deepseek-ai/base", "finetune", {m: hub_time(t) for m, t in kids.items()})
+    hub.add_model("deepseek-ai/fresh", hub_time(BASE_CREATED))
+    with hub:
+        code, stdout, stderr = run_cli(
+            capfd, monkeypatch, "collect", "finetunes", "--model", "deepseek-ai/base",
+            "--model", "deepseek-ai/fresh", "--out", out, "--as-of", AS_OF, "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 0, stderr
+    as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
+    want = expected_counts(BASE_CREATED, list(kids.values()), as_of)
+    written = rows(snapshot_file)
+    assert list(written) == ["deepseek-ai/base", "deepseek-ai/other"]
+    assert counts_of(written["deepseek-ai/base"]) == want
+    # the updated row keeps its other cells: the authors' estimates stay beside the new counts
+    assert written["deepseek-ai/base"]["lambda_i"] == "0.5"
+    assert written["deepseek-ai/base"]["company"] == "DeepSeek"
+    (before,) = csv.DictReader(io.StringIO(header + other))
+    assert {k: v for k, v in written["deepseek-ai/other"].items() if v} == before  # untouched
+    assert list(rows(out / "finetune" / "deepseek-ai.csv")) == ["deepseek-ai/fresh"]
+    assert f"wrote {snapshot_file}" in stdout
+    panel = load_panel(out)
+    assert panel.series_of("deepseek-ai/base", "finetunes")["cumulative"].tolist() == want
+    assert panel.paper_fits.set_index("model").loc["deepseek-ai/base", "lambda_i"] == 0.5

@@ -12,7 +12,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from bayesgrowth.collect import RELATIONS, collect_finetunes, is_organisation_name
 from bayesgrowth.downloads import collect_downloads
-from bayesgrowth.hub import RetryPolicy, make_api
+from bayesgrowth.hub import RetryPolicy, make_api, summary
 from bayesgrowth.panel import to_utc
 
 collect_app = typer.Typer(
@@ -156,8 +156,18 @@ def finetunes(
     )
     skipped = f", skipped {len(result.skipped)}" if result.skipped else ""
     print(f"as of {result.as_of}: counted {len(result.counted)} base model(s){skipped}")
+    for reason, bases in _by_reason(result.skipped).items():
+        print(f"skipped {len(bases)} ({reason}): {summary(bases, sep=', ')}")
     for path in sorted(result.files):
         print(f"wrote {path}")
+
+
+def _by_reason(skipped: dict[str, str]) -> dict[str, list[str]]:
+    """Reason → the models skipped for it, in the order given."""
+    grouped: dict[str, list[str]] = {}
+    for model, reason in skipped.items():
+        grouped.setdefault(reason, []).append(model)
+    return grouped
 
 
 @collect_app.command("downloads")

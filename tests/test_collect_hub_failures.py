@@ -1,0 +1,133 @@
+"""``bayesgrowth collect``: a Hub that cannot be used at all stops the run with one line."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from hub_server import TOKEN, FakeHub, hub_env, run_cli
+
+CREATED = "2024-06-01T00:00:00.000Z"
+
+
+@pytest.fixture
+def closed_endpoint() -> str:
+    """An endpoint on 127.0.0.1 where nothing listens: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def retried_models(stderr: str) -> set[str]:
+    """The models named on retry notices (``  ORG/NAME: …; retrying in …``)."""
+    return {line.split(":")[0].strip() for line in stderr.splitlines() if "retrying in" in line}
+
+
+def test_downloads_stop_at_the_first_model_the_hub_cannot_be_reached_for(
+    tmp_path, capfd, monkeypatch, closed_endpoint
+):
+    hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "store"
+    hub = FakeHub()
+    hub.add_model("acme/alpha", CREATED, downloads_all_time=10)
+    args = ["collect", "downloads", "--store", store, "--date", "2025-02-01"]
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, *args, "--model", "acme/alpha", "--endpoint", hub.url
+        )
+    assert code == 0, err
+    written = (store / "download" / "acme.csv").read_bytes()
+
+    models = ["acme/alpha", "acme/beta", "acme/gamma", "other/delta"]
+    started = time.monotonic()
+    code, out, err = run_cli(
+        capfd, monkeypatch, *args, *(a for m in models for a in ("--model", m)),
+        "--endpoint", closed_endpoint, "--backoff-base", "0.01",
+    )  # fmt: skip
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        f"error: cannot reach the Hub at {closed_endpoint} (connection problem (ConnectError), "
+        "6 tries for acme/beta); stopped; check the network or --endpoint, then run the same "
+        "command again later: finished work is kept"
+    )
+    assert retried_models(err) == {"acme/beta"}  # no retries wasted on the models after it
+    assert "acme/gamma" not in err and "other/delta" not in err
+    assert "Traceback" not in err and TOKEN not in out + err
+    assert (store / "download" / "acme.csv").read_bytes() == written
+    assert not (store / "download" / "other.csv").exists()
+
+
+def test_finetunes_stop_at_the_first_model_and_resume_once_the_hub_answers(
+    tmp_path, capfd, monkeypatch, closed_endpoint
+):
+    hub_env(monkeypatch, tmp_path)
+    out = tmp_path / "out"
+    args = ["collect", "finetunes", "--model", "acme/a", "--model", "acme/b", "--out", out]
+    args += ["--as-of", "2025-08-15", "--backoff-base", "0.01"]
+    code, _, err = run_cli(capfd, monkeypatch, *args, "--endpoint", closed_endpoint)
+    assert code == 1
+    error = err.strip().splitlines()[-1]
+    assert error.startswith(
+        f"error: cannot reach the Hub at {closed_endpoint} (connection problem (ConnectError), "
+        "6 tries for acme/a); stopped"
+    )
+    assert retried_models(err) == {"acme/a"}
+    (state,) = (out / ".collect-state").glob("*.json")  # the checkpoint is kept
+    assert json.loads(state.read_text())["done"] == {}
+
+    hub = FakeHub()
+    hub.add_model("acme/a", CREATED)
+    hub.add_model("acme/b", CREATED)
+    with hub:
+        code, _, err = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+    assert code == 0, err
+    assert "resuming the collection begun 2025-08-15T00:00:00+00:00" in err
+    assert not state.exists()
+
+
+NON_ASCII_TOKEN = "hf_SECRÉTtoken0123"
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "message"),
+    [
+        (
+            "downloads",
+            {"HF_HUB_OFFLINE": "1"},
+            "error: HF_HUB_OFFLINE is set: huggingface_hub makes no request in offline mode; "
+            "unset it to collect from the Hub",
+        ),
+        (
+            "finetunes",
+            {"HF_TOKEN": NON_ASCII_TOKEN},
+            "error: the Hugging Face token contains non-ASCII characters, so no request can carry "
+            "it: set HF_TOKEN again (or run `hf auth login`), copying the token from the Hub",
+        ),
+    ],
+    ids=["offline", "non-ascii-token"],
+)
+def test_an_unusable_hub_setting_is_one_line_before_any_work(
+    tmp_path, monkeypatch, command, env, message
+):
+    """Run as a user would (huggingface_hub reads HF_HUB_OFFLINE when imported)."""
+    base_env = hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "store"
+    hub = FakeHub()
+    hub.add_model("org2/m", CREATED, downloads_all_time=5)
+    where = ["--store", store] if command == "downloads" else ["--out", store]
+    with hub:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bayesgrowth", "collect", command, "--model", "org2/m",
+             *map(str, where), "--endpoint", hub.url],
+            env=base_env | env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == message
+    assert "SECR" not in proc.stdout + proc.stderr
+    assert hub.requests == [] and not store.exists()
