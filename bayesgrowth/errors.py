@@ -46,6 +46,11 @@ class OutputError(BayesGrowthError):
     reverse, or a folder that cannot be created or written to); raised before the work starts."""
 
 
+class SettingsError(BayesGrowthError, ValueError):
+    """Model settings that cannot define a fit (priors out of range, priors made for the other
+    metric, a curve scale that is not positive); raised before any sampling."""
+
+
 class UnknownModelError(BayesGrowthError, KeyError):
     """A model id that is not in the panel."""
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,7 @@ from pymc.initial_point import make_initial_point_fn
 from bayesgrowth import defaults
 from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
-from bayesgrowth.errors import BayesGrowthError
+from bayesgrowth.errors import BayesGrowthError, SettingsError
 from bayesgrowth.forecasters import Forecast
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.panel import Panel
@@ -85,6 +87,17 @@ class FitConfig:
     priors: Priors = field(default_factory=Priors)
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
 
+    def __post_init__(self) -> None:
+        if not (isinstance(self.m, Real) and 0 < self.m < math.inf):
+            raise SettingsError(
+                f"the curve scale m must be a positive finite number, not {self.m!r}"
+            )
+        if self.priors.metric != self.metric:
+            raise SettingsError(
+                f"these priors are for {self.priors.metric}, not {self.metric}: start from "
+                f"Priors.for_metric({self.metric!r}) and change fields with dataclasses.replace"
+            )
+
     def to_dict(self) -> dict:
         """Plain nested dict (JSON-serialisable)."""
         return asdict(self)
@@ -95,7 +108,8 @@ class FitConfig:
         return cls(
             metric=d["metric"],
             m=float(d["m"]),
-            priors=Priors(**d["priors"]),
+            # Fits saved before priors named their metric had the metric's own priors.
+            priors=Priors(**{"metric": d["metric"], **d["priors"]}),
             sampler=SamplerSettings(**d["sampler"]),
         )
 
@@ -261,9 +275,11 @@ def fit(
     draws, tune, chains, seed, sampler, target_accept
         Sampler settings, see :class:`SamplerSettings`.
     priors
-        Hyperpriors, see :class:`bayesgrowth.priors.Priors`.
+        Hyperpriors, see :class:`bayesgrowth.priors.Priors`; default ``Priors.for_metric(metric)``.
+        To change some, start from those: ``dataclasses.replace(Priors.for_metric("downloads"),
+        mu_loc=3.5)`` (priors made for the other metric are refused).
     m
-        Curve scale (1 as in the paper).
+        Curve scale (1 as in the paper), a positive number.
     progress
         Show the sampler's progress bar.
 
@@ -272,6 +288,13 @@ def fit(
     GrowthFit
         Posterior, design, configuration and diagnostics. Problems (divergences, R-hat > 1.01,
         ESS < 400) are printed to stderr and kept in :meth:`GrowthFit.diagnostics`.
+
+    Raises
+    ------
+    SettingsError
+        For priors of the other metric or a curve scale that is not positive, before sampling.
+    SamplingError
+        For sampler settings out of range (see :class:`SamplerSettings`).
     """
     config = FitConfig(
         metric=metric,

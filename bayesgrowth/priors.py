@@ -7,9 +7,14 @@ model; :mod:`bayesgrowth.model` turns them into the PyMC graph.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, fields
+from numbers import Real
 
 import numpy as np
+
+from bayesgrowth.errors import SettingsError
+from bayesgrowth.panel import METRICS
 
 CENTRED_DOWNLOAD_SPAN = 42.0
 """Days of counted history (six weekly blocks) from which a download series' μ, and the means
@@ -62,6 +67,10 @@ class Priors:
     * recent rate: the last ``recent_steps`` steps (3 months; downloads 7 days) of a series may
       run at :math:`e^{\\delta}` times its curve, with a series spread HalfNormal(0.5) (a factor
       of e^±0.5 ≈ 0.6–1.6 is a large but common change of pace); 0 steps switches the term off.
+
+    ``metric`` names the metric the priors are for (:meth:`for_metric`; a fit of the other metric
+    refuses them), and every field is checked when the priors are made: scales must be positive
+    and finite, locations finite, the centring thresholds may be ``inf`` (never centred).
     """
 
     log_lam_loc: float = 1.0
@@ -90,6 +99,21 @@ class Priors:
     centred_mu_span: float = 12.0
     centred_mu_count: float = 100.0
     level_min_increments: int = 2
+    metric: str = "finetunes"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "metric":
+                if value not in METRICS:
+                    raise SettingsError(
+                        f"Priors: metric must be one of {', '.join(METRICS)}, not {value!r}"
+                    )
+            elif f.name == "sigma_by_organisation":
+                if not isinstance(value, bool):
+                    raise SettingsError("Priors: sigma_by_organisation must be True or False")
+            elif not _in_range(f.name, value):
+                raise SettingsError(f"Priors: {f.name} must be {_RANGES[f.name]}, not {value!r}")
 
     def to_dict(self) -> dict[str, float]:
         """The priors as a plain dict (stored in a saved fit)."""
@@ -158,6 +182,7 @@ class Priors:
         """
         if metric == "downloads":
             return cls(
+                metric="downloads",
                 log_lam_loc=2.5,
                 log_lam_scale=0.3,
                 series_spread_log_lam=0.3,
@@ -176,7 +201,51 @@ class Priors:
                 onset_slope_scale=0.0,
                 onset_batch_scale=0.0,
             )
+        if metric != "finetunes":
+            raise SettingsError(f"no priors for metric {metric!r}; choose {', '.join(METRICS)}")
         return cls()
+
+
+_RULES = {
+    "a positive finite number": (
+        lambda v: 0 < v < math.inf,
+        [
+            "log_lam_scale",
+            "mu_scale",
+            "log_sigma_scale",
+            "org_spread",
+            "series_spread_log_lam",
+            "series_spread_mu",
+            "disp_scale",
+            "onset_scale",
+            "pause_scale",
+            "recent_scale",
+            "onset_frailty_scale",
+        ],
+    ),
+    "a finite number": (
+        math.isfinite,
+        ["log_lam_loc", "mu_loc", "log_sigma_loc", "disp_loc", "onset_loc", "pause_loc"]
+        + ["pause_slope_loc"],
+    ),
+    "a finite number >= 0": (
+        lambda v: 0 <= v < math.inf,
+        ["onset_slope_scale", "onset_batch_scale", "recent_steps", "level_min_increments"],
+    ),
+    "a number >= 0 (inf: never centred)": (
+        lambda v: v >= 0,
+        ["centred_org_span", "centred_mu_span", "centred_mu_count"],
+    ),
+}
+"""What the numeric fields of :class:`Priors` accept: description → (test, fields)."""
+_RANGES = {name: rule for rule, (_, names) in _RULES.items() for name in names}
+
+
+def _in_range(name: str, value: object) -> bool:
+    """Whether ``value`` is a number that the rule of field ``name`` (:data:`_RULES`) accepts."""
+    if not isinstance(value, Real) or isinstance(value, bool) or math.isnan(value):
+        return False
+    return bool(_RULES[_RANGES[name]][0](value))
 
 
 def prior_curves(

@@ -1,10 +1,16 @@
-"""Prior predictive curves drawn in the order of the model, for both metrics."""
+"""Priors: their checks, the metric they are for, and prior predictive curves drawn in the order
+of the model, for both metrics."""
 
 from __future__ import annotations
+
+import dataclasses
+import re
 
 import numpy as np
 import pytest
 
+from bayesgrowth.errors import SettingsError
+from bayesgrowth.fitting import FitConfig
 from bayesgrowth.priors import Priors, prior_curves
 
 
@@ -16,3 +22,51 @@ def test_prior_curves_are_cumulative(metric):
     finite = np.isfinite(curves).all(axis=1)
     assert finite.mean() > 0.9, "only the widest prior draws may overflow"
     assert (curves[finite] >= 0).all() and (np.diff(curves[finite], axis=1) >= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"log_lam_scale": -1.0}, "log_lam_scale must be a positive finite number, not -1.0"),
+        ({"org_spread": 0.0}, "org_spread must be a positive finite number"),
+        ({"disp_scale": float("inf")}, "disp_scale must be a positive finite number, not inf"),
+        ({"mu_loc": float("nan")}, "mu_loc must be a finite number, not nan"),
+        ({"mu_loc": "2.5"}, "mu_loc must be a finite number, not '2.5'"),
+        ({"onset_slope_scale": -0.1}, "onset_slope_scale must be a finite number >= 0"),
+        ({"centred_mu_count": -1.0}, "centred_mu_count must be a number >= 0"),
+        ({"sigma_by_organisation": 1}, "sigma_by_organisation must be True or False"),
+        ({"metric": "likes"}, "metric must be one of finetunes, downloads, not 'likes'"),
+    ],
+)
+def test_priors_out_of_range_are_refused_naming_the_field(change, says):
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        Priors(**change)
+
+
+def test_priors_accept_what_they_document():
+    """inf never centres, 0 drops a slope, numpy numbers are numbers."""
+    priors = Priors(centred_mu_count=float("inf"), onset_slope_scale=0.0, mu_loc=np.float64(2.0))
+    assert priors.centred_mu_count == float("inf") and priors.mu_loc == 2.0
+    assert Priors.for_metric("downloads").metric == "downloads"
+    with pytest.raises(SettingsError, match="no priors for metric 'likes'"):
+        Priors.for_metric("likes")
+
+
+def test_a_fit_refuses_priors_of_the_other_metric_and_a_bad_scale():
+    """Priors(mu_loc=…) are the fine-tune defaults with one change: a downloads fit would have
+    taken 17 other fields from them without a word. Checked before any data are touched."""
+    with pytest.raises(SettingsError, match=r"priors are for finetunes, not downloads: start from"):
+        FitConfig(metric="downloads", priors=Priors(mu_loc=3.5))
+    changed = dataclasses.replace(Priors.for_metric("downloads"), mu_loc=3.5)
+    config = FitConfig(metric="downloads", priors=changed)
+    assert config.priors.log_lam_scale == 0.3 and config.priors.mu_loc == 3.5
+    assert FitConfig.from_dict(config.to_dict()) == config
+    for m in (0.0, -1.0, float("nan"), "1"):
+        with pytest.raises(SettingsError, match="the curve scale m must be a positive finite"):
+            FitConfig(m=m)
+
+
+def test_a_fit_saved_before_priors_named_their_metric_reloads_its_config():
+    config = FitConfig(metric="downloads", priors=Priors.for_metric("downloads")).to_dict()
+    del config["priors"]["metric"]
+    assert FitConfig.from_dict(config).priors == Priors.for_metric("downloads")
