@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -195,4 +196,27 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
         raise FitFileError(
             f"{path} was written in fit format {tree.attrs.get('bayesgrowth_format')}; this version reads {FORMAT_VERSION}"
         )
+    _check_complete(tree, path)
     return tree
+
+
+def _check_complete(tree: xr.DataTree, path: Path) -> None:
+    """Refuse a fit with a group or design array missing, or non-finite draws or design values.
+
+    A zarr store that lost chunk files (an interrupted copy) reads them as NaN without a word; the
+    forecasts would then be silently wrong. The authors' estimates (``paper_*``) may be NaN.
+    """
+    for group, names in (("posterior", ()), ("sample_stats", ()), ("design", tuple(_DIMS))):
+        if group not in tree.children:
+            raise FitFileError(f"{path} is damaged: it has no {group!r} group")
+        missing = [n for n in names if n not in tree[group].to_dataset()]  # coordinates too
+        if missing:
+            raise FitFileError(f"{path} is damaged: its design lacks {', '.join(missing)}")
+    for group, names in (("posterior", tree["posterior"].data_vars), ("design", _DIMS)):
+        for name in names:
+            values = tree[group][name].values
+            if values.dtype.kind in "fc" and not np.isfinite(values).all():
+                raise FitFileError(
+                    f"{path} is damaged: {group} {name!r} has values that are not finite "
+                    "(a zarr store with chunk files missing?); fit again or restore a copy"
+                )

@@ -14,6 +14,7 @@ import xarray as xr
 import bayesgrowth
 from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
+from bayesgrowth.fitfile import FitFileError
 from bayesgrowth.forecast import poisson_gamma
 from bayesgrowth.synthetic import synthetic_panel
 
@@ -190,8 +191,6 @@ def test_save_load_round_trip(fitted, tmp_path):
 
 
 def test_save_replaces_a_fit_and_nothing_else(fitted, tmp_path):
-    from bayesgrowth.fitfile import FitFileError
-
     results = tmp_path / "results"
     (results / "notes.txt").parent.mkdir()
     (results / "notes.txt").write_text("keep")
@@ -242,6 +241,28 @@ def test_load_rejects_garbage(tmp_path):
         bayesgrowth.load(bad)
     with pytest.raises(BayesGrowthError, match="no fit at"):
         bayesgrowth.load(tmp_path / "missing.nc")
+
+
+def test_load_rejects_a_damaged_zarr_fit(fitted, tmp_path):
+    """A zarr store that lost chunk files reads them as NaN: refused, not forecast from."""
+    import shutil
+
+    store = fitted.save(tmp_path / "fit.zarr")
+    lost = tmp_path / "lost.zarr"
+    shutil.copytree(store, lost)
+    chunks = [p for p in (lost / "posterior" / "g_log_sigma").rglob("*") if p.is_file()]
+    data = [p for p in chunks if "c" in p.relative_to(lost).parts]
+    assert data, "the variable's chunk files"
+    for p in data:
+        p.unlink()
+    with pytest.raises(FitFileError, match="is damaged: posterior 'g_log_sigma' has values that"):
+        bayesgrowth.load(lost)
+    gone = tmp_path / "gone.zarr"
+    shutil.copytree(store, gone)
+    shutil.rmtree(gone / "design" / "last_value")
+    with pytest.raises(FitFileError, match="is damaged: its design lacks last_value"):
+        bayesgrowth.load(gone)
+    bayesgrowth.load(store)  # the intact store still loads
 
 
 def test_same_seed_same_posterior(synthetic):
