@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,11 @@ class GrowthFit:
     # --- posterior access --------------------------------------------------------------------
     def _draws(self, name: str, n_samples: int) -> np.ndarray:
         """Posterior of ``name`` as (..., n_samples), evenly thinned over chains × draws."""
-        da = self.idata["posterior"][name]
-        stacked = da.stack(sample=("chain", "draw")).transpose(..., "sample").values
+        values = self.idata["posterior"][name].transpose("chain", "draw", ...).values
+        # Chains one after the other, reshaped by explicit sizes: a variable with no elements (the
+        # series parameters of a fit with no active series) cannot be stacked by xarray.
+        chains, draws, *shape = values.shape
+        stacked = np.moveaxis(values.reshape(chains * draws, *shape), 0, -1)
         total = stacked.shape[-1]
         pick = np.linspace(0, total - 1, min(n_samples, total)).round().astype(int)
         return stacked[..., pick]
@@ -251,12 +255,17 @@ class GrowthFit:
             Shape (len(targets), n_samples), rows aligned with ``targets``.
         """
         d = self.design
+        if targets.empty:
+            raise BayesGrowthError("no targets to forecast")
         index = pd.Series(np.arange(d.n_series), index=d.models)
         unknown = sorted(set(targets["model"]) - set(d.models))
         if unknown:
             raise UnknownModelError(f"models not in this fit: {', '.join(unknown[:5])}")
         rows = index.loc[targets["model"]].to_numpy()
-        ahead = targets["t"].to_numpy(dtype=int) - d.last_t[rows]
+        t = targets["t"].to_numpy(dtype=float)
+        if not (np.isfinite(t) & (t == np.round(t))).all():
+            raise BayesGrowthError("target steps t must be whole numbers")
+        ahead = t.astype(int) - d.last_t[rows]
         if (ahead < 1).any():
             raise BayesGrowthError("targets must lie after each series' last observed step")
         horizon = int(ahead.max())
@@ -264,7 +273,12 @@ class GrowthFit:
         if "t_exact" in targets and not targets["model"].duplicated().any():
             # A target read part-way through its step (a partial last month) is forecast at the
             # time it was read, not at the end of the step.
-            steps[rows, ahead - 1] = targets["t_exact"].to_numpy(dtype=float)
+            t_exact = targets["t_exact"].to_numpy(dtype=float)
+            if not ((t - 1 < t_exact) & (t_exact <= t)).all():
+                raise BayesGrowthError(
+                    "each target's t_exact must lie within its step: t - 1 < t_exact <= t"
+                )
+            steps[rows, ahead - 1] = t_exact
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return samples[rows, ahead - 1]
 
@@ -283,8 +297,7 @@ class GrowthFit:
         included (1: on its own; see :class:`bayesgrowth.design.Design`).
         """
         _check_request(horizon, n_samples)
-        if release_batch < 1:
-            raise BayesGrowthError(f"the release batch must be at least 1, not {release_batch}")
+        _check_whole("the release batch", release_batch)
         d = self.design
         known = list(d.organizations)
         if organization not in known:
@@ -422,10 +435,14 @@ class GrowthFit:
 
 
 def _check_request(horizon: int, n_samples: int) -> None:
-    if horizon < 1:
-        raise BayesGrowthError(f"horizon must be at least 1, not {horizon}")
-    if n_samples < 1:
-        raise BayesGrowthError(f"the number of samples must be at least 1, not {n_samples}")
+    _check_whole("the horizon", horizon)
+    _check_whole("the number of samples", n_samples)
+
+
+def _check_whole(what: str, value: object) -> None:
+    """Refuse anything but a whole number of at least 1 (numpy integers included)."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise BayesGrowthError(f"{what} must be a whole number of at least 1, not {value!r}")
 
 
 def load(path: str | os.PathLike) -> GrowthFit:

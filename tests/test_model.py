@@ -123,8 +123,12 @@ def test_a_new_model_released_in_a_batch_starts_by_the_batch_slope(fitted):
         falling.forecast_new("synth-0", 12, release_batch=b, n_samples=400, seed=3) for b in (1, 50)
     )
     assert batch["mean"].iloc[-1] < 0.8 * alone["mean"].iloc[-1]
-    with pytest.raises(BayesGrowthError, match="release batch must be at least 1, not 0"):
-        fitted.forecast_new("synth-0", 3, release_batch=0)
+    for batch in (0, 2.5):
+        with pytest.raises(
+            BayesGrowthError,
+            match=f"release batch must be a whole number of at least 1, not {batch}",
+        ):
+            fitted.forecast_new("synth-0", 3, release_batch=batch)
 
 
 def test_short_series_gets_a_forecast():
@@ -368,16 +372,28 @@ def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
     assert diagnose(tree, 1.0).max_depth_hits == stats["depth"].size  # no flag: depth >= 10
 
 
-def test_forecasts_refuse_empty_requests(fitted):
+def test_forecasts_refuse_empty_or_malformed_requests(fitted):
     org = fitted.design.organizations[0]
     for call in (
         lambda: fitted.forecast(0),
+        lambda: fitted.forecast(1.5),  # gave two steps
+        lambda: fitted.forecast("3"),  # a TypeError from numpy
         lambda: fitted.forecast_new(org, -2),
     ):
-        with pytest.raises(BayesGrowthError, match="horizon must be at least 1"):
+        with pytest.raises(BayesGrowthError, match="horizon must be a whole number of at least 1"):
             call()
-    with pytest.raises(BayesGrowthError, match="number of samples must be at least 1, not 0"):
+    with pytest.raises(BayesGrowthError, match="number of samples must be a whole number of at"):
         fitted.forecast(3, n_samples=0)
+    assert len(fitted.forecast(np.int64(2), n_samples=np.int64(10))) == 2 * fitted.design.n_series
+    d = fitted.design
+    model, last = d.models[0], int(d.last_t[0])
+    with pytest.raises(BayesGrowthError, match="no targets to forecast"):
+        fitted.predictive(pd.DataFrame({"model": [], "t": []}))
+    with pytest.raises(BayesGrowthError, match="target steps t must be whole numbers"):
+        fitted.predictive(pd.DataFrame({"model": [model], "t": [last + 1.7]}))  # was truncated
+    beyond = pd.DataFrame({"model": [model], "t": [last + 1], "t_exact": [last + 3.0]})
+    with pytest.raises(BayesGrowthError, match="t_exact must lie within its step"):
+        fitted.predictive(beyond)
 
 
 def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):
