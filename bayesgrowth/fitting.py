@@ -172,7 +172,8 @@ def jittered_variables(model: pm.Model, metric: str) -> set:
         A model from :func:`bayesgrowth.model.build_model`.
     metric
         Its metric: the variables of :data:`bayesgrowth.model.FIXED_START` for it start at the
-        model's initial point in every chain.
+        model's initial point in every chain, but for their elements that no data inform
+        (:func:`_start_overrides`).
 
     Returns
     -------
@@ -183,14 +184,62 @@ def jittered_variables(model: pm.Model, metric: str) -> set:
     return {rv for rv in model.free_RVs if rv.name not in FIXED_START[metric]}
 
 
+def _start_overrides(model: pm.Model, metric: str) -> dict:
+    """Starts of the fixed-start variables that jitter the elements no data inform.
+
+    An element of a variable of :data:`bayesgrowth.model.FIXED_START` that no data inform (the
+    dispersion and the means of μ and log σ of an organisation whose series are all still at
+    zero, the size slope of the dispersion where every active series has the same size) starts
+    at its prior's mode, where the gradient of the log density is exactly 0; nutpie refuses such
+    a start ("Invalid initial point": its first mass matrix is set from the gradient). Those
+    elements, found by that zero gradient at a start jittered like a chain's, start jittered by
+    U(−1, 1) as the free variables outside ``FIXED_START`` do, and the other elements of their
+    variable at the model's initial point (a centred organisation mean there, not at the
+    jittered global mean it otherwise starts from). A fit in which every element is informed,
+    such as the full snapshot's, starts as before.
+
+    Parameters
+    ----------
+    model, metric
+        As for :func:`jittered_variables`.
+
+    Returns
+    -------
+    dict
+        Random variable -> its starting value, a PyTensor expression with its own random jitter
+        (drawn afresh for each chain from the chain's seed), for PyMC's and nutpie's initial-point
+        overrides; empty when every element is informed. The fixed-start variables are
+        real-valued (no transform), so the jitter is on their own scale.
+    """
+    fixed = [rv for rv in model.free_RVs if rv.name in FIXED_START[metric]]
+    if not fixed:
+        return {}
+    # The gradient at a start like a chain's: at the unjittered initial point a centred
+    # organisation mean and the series around it sit at each other's modes, and their gradient
+    # is 0 however much data there is.
+    start = make_initial_point_fn(model=model, jitter_rvs=jittered_variables(model, metric))(0)
+    # The Python linker: one evaluation, without compiling the whole log density to C.
+    gradient = model.compile_dlogp(fixed, mode="FAST_COMPILE")(start)
+    initial = model.initial_point()
+    sizes = [initial[rv.name].size for rv in fixed]
+    overrides = {}
+    for rv, grad in zip(fixed, np.split(gradient, np.cumsum(sizes)[:-1]), strict=True):
+        uninformed = (grad == 0).reshape(initial[rv.name].shape)
+        if uninformed.any():
+            jitter = pm.Uniform.dist(-1.0, 1.0, shape=uninformed.shape)
+            overrides[rv] = initial[rv.name] + np.where(uninformed, 1.0, 0.0) * jitter
+    return overrides
+
+
 def chain_starts(model: pm.Model, metric: str, chains: int, seed: int) -> list[dict]:
     """One starting point per chain for the samplers driven through PyMC (``pymc``, ``numpyro``).
 
     Parameters
     ----------
     model, metric
-        As for :func:`jittered_variables`, which says which variables are jittered (nutpie is
-        given the same set and jitters them itself).
+        As for :func:`jittered_variables`, which says which variables are jittered, and
+        :func:`_start_overrides`, which elements of the others (nutpie is given the same and
+        jitters them itself).
     chains, seed
         Number of chains, and the seed their jitter is drawn from.
 
@@ -201,7 +250,10 @@ def chain_starts(model: pm.Model, metric: str, chains: int, seed: int) -> list[d
         ``initvals``).
     """
     start = make_initial_point_fn(
-        model=model, jitter_rvs=jittered_variables(model, metric), return_transformed=False
+        model=model,
+        overrides=_start_overrides(model, metric),
+        jitter_rvs=jittered_variables(model, metric),
+        return_transformed=False,
     )
     return [start(int(c)) for c in np.random.default_rng(seed).integers(2**31, size=chains)]
 
@@ -219,18 +271,30 @@ def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) ->
         # cache holds, at the same speed (0.83 against 0.81 ms per gradient on 2,301 series).
         with pytensor.config.change_flags(numba__fastmath=False):
             compiled = nutpie.compile_pymc_model(
-                model, jitter_rvs=jittered_variables(model, metric)
+                model,
+                jitter_rvs=jittered_variables(model, metric),
+                initial_points=_start_overrides(model, metric),
             )
-        return nutpie.sample(
-            compiled,
-            draws=s.draws,
-            tune=s.tune,
-            chains=s.chains,
-            cores=cores,
-            seed=s.seed,
-            target_accept=s.target_accept,
-            progress_bar=progress,
-        )
+        try:
+            return nutpie.sample(
+                compiled,
+                draws=s.draws,
+                tune=s.tune,
+                chains=s.chains,
+                cores=cores,
+                seed=s.seed,
+                target_accept=s.target_accept,
+                progress_bar=progress,
+            )
+        except RuntimeError as exc:
+            # nutpie's message goes on with the Rust error chain and a backtrace.
+            if not str(exc).startswith("All initialization points failed"):
+                raise
+            raise SamplingError(
+                "nutpie found no start it could sample from: at each one it tried, the log "
+                "density or its gradient was not finite or a gradient component was exactly 0; "
+                "try another seed, or the pymc sampler (--sampler pymc)"
+            ) from None
     require_backend(s.sampler)
     # PyMC's init and numpyro's would add their own jitter to every free variable: switched off.
     no_own_jitter = {"init": "adapt_diag"} if s.sampler == "pymc" else {"nuts": {"jitter": False}}

@@ -128,6 +128,11 @@ from different places (:func:`bayesgrowth.fitting.fit`).
   each finished in 1 to 2 minutes (results/model-experiments.md, twelfth round). Fine-tune
   counts are thousands, not millions: the log density is about 1.4·10^6 and jittered starts
   were at most 10^6 below it, so their starts are unchanged.
+* Elements that no data inform start jittered all the same: those of an organisation whose
+  series are all still at zero, the size slope where every active series has the same size,
+  every element in a fit without increments. Unjittered, they sit at their prior's mode, where
+  the gradient is exactly 0, and nutpie refuses to start there
+  (:func:`bayesgrowth.fitting._start_overrides`).
 """
 
 
@@ -316,6 +321,10 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
 
     Notes
     -----
+    Without increments (every series still at zero, or none grown since its start) the curve
+    part has no likelihood: its variables keep their priors, and a series that starts in a
+    forecast takes its curve from them.
+
     Sampling (log λ, μ, log σ) per series directly fails: over 1–34 months with σ ≈ 2–4 the
     curve behaves like a power law, so the data pin down only the level and slope near the end of
     a series and leave λ and μ on a long curved ridge (100 series: 170 leapfrog steps per draw).
@@ -460,12 +469,13 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
                 + pause_size * design.size[k]
                 + pause_slope * np.log1p(np.maximum(design.inc_run, 0))
             )
-        pm.Potential(
-            "increments",
-            negative_binomial_loglik(
-                design.inc, mean + INCREMENT_FLOOR, alpha[k], logit_pause, pausable
-            ),
-        )
+        if len(design.inc):  # none: the curve keeps its priors (see Notes)
+            pm.Potential(
+                "increments",
+                negative_binomial_loglik(
+                    design.inc, mean + INCREMENT_FLOOR, alpha[k], logit_pause, pausable
+                ),
+            )
 
         onset_g = pm.Normal("onset_g", p.onset_loc, p.onset_scale)
         onset_tau = pm.HalfNormal("onset_tau", 1.0)
