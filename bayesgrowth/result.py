@@ -338,7 +338,10 @@ class GrowthFit:
 
         Dormant series (no count yet) have no curve of their own and get empty cells. The
         authors' estimates were fitted on a years axis (t = k/12): their λ and σ are comparable
-        with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it. Where
+        with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it. In
+        the 2025-02-18 snapshot 1,128 of the authors' estimates (974 of series never fine-tuned)
+        are exactly their curve_fit's starting guess (0.5, 2.0, 0.5,
+        :data:`bayesgrowth.baseline.P0`): a fit that never moved, not an estimate. Where
         the model has the recent-rate term, ``recent_rate_median`` is the posterior median of
         the factor e^δ by which a series' last steps (and its forecast) run faster than its curve.
         """
@@ -378,7 +381,12 @@ class GrowthFit:
 
     def organisations(self) -> pd.DataFrame:
         """Per organisation: posterior medians of the curve means, onset chance (of a model
-        released on its own), dispersion."""
+        released on its own), dispersion.
+
+        ``onset_prob_step1`` and ``onset_prob_step12`` are the chance of a first count during
+        step 1 (12) of a model still at zero when that step begins, not the chance of a first
+        count by then.
+        """
         d = self.design
         n = self._n_draws()
         table = pd.DataFrame(
