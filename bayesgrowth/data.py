@@ -20,10 +20,13 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
   counts, the stated ``created_at`` is later than the real release: the series is marked
   ``left_censored`` and models condition on its first count rather than explain it. A series first
   recorded two or more days after release is left-censored too.
-* Everything else that is wrong is an error naming file, line, model and column: non-numeric,
-  negative, fractional or non-finite counts, a non-zero count at month 0, a decreasing series, a
-  missing or unparseable ``created_at``, one before 2016 or after the data date, a duplicate
-  model id, a header with unknown or missing columns, an empty file.
+* A download series read as 0 from creation until a first count two or more days later starts
+  at that count (counted; the snapshot's zeros before its recording began look the same).
+* Everything else that is wrong is an error naming file, line, model and column (the checks on
+  single cells are in :mod:`bayesgrowth.cells`): non-numeric, negative, fractional or non-finite
+  counts or paper estimates, a non-zero count at month 0, a decreasing series, a missing or
+  unparseable ``created_at``, one before 2016 or after the data date, a count dated after the
+  data date, a duplicate model id, a header with unknown or missing columns, an empty file.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bayesgrowth import cells
 from bayesgrowth.csvfile import csv_files, read_csv_file
 from bayesgrowth.errors import DataError
 from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, to_utc
@@ -57,8 +61,6 @@ _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
 EARLIEST_CREATED = pd.Timestamp("2016-01-01", tz="UTC")
 """No Hugging Face repository is older (the company was founded in 2016): an earlier
 ``created_at`` is a placeholder such as the Unix epoch, or a cell read as a date by mistake."""
-_LARGEST_COUNT = 2**53
-"""Counts are read as float64, exact up to here (and far above any count the Hub has)."""
 
 
 def load_panel(
@@ -240,69 +242,11 @@ def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
     return columns, days
 
 
-def _numbers(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray:
-    """The cells as float (NaN = empty); the first that is not a number is an error naming it."""
-    flat = pd.Series(frame[columns].to_numpy(dtype=object).ravel())
-    values = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=float).reshape(len(frame), -1)
-    blank = (flat == "").to_numpy().reshape(values.shape)
-    _reject(frame, columns, what, [(~blank & np.isnan(values), "is not a number")])
-    return values
-
-
-def _reject(
-    frame: pd.DataFrame, columns: list[str], what: str, problems: list[tuple[np.ndarray, str]]
-) -> None:
-    """Fail on the first cell of ``columns`` marked by a mask, with what is wrong with it."""
-    for mask, says in problems:
-        if mask.any():
-            i, j = np.argwhere(mask)[0]
-            _fail(frame, i, columns[j], f"{what} {frame[columns[j]].iat[i]!r} {says}")
-
-
-def _counts(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """The count cells as float (NaN = empty), with errors naming the first bad cell."""
-    values = _numbers(frame, columns, "count")
-    problems = [
-        (np.isinf(values), "is not finite"),
-        (values < 0, "is negative"),
-        (np.isfinite(values) & (values > _LARGEST_COUNT), "is too large to be a count"),
-        (np.isfinite(values) & (values != np.round(values)), "is not a whole number"),
-    ]
-    _reject(frame, columns, "count", problems)
-    return values
-
-
-def _fail(frame: pd.DataFrame, i: int, column: str | None, message: str):
-    raise DataError(
-        message,
-        file=frame.attrs["path"],
-        row=int(frame.index[i]),
-        model=frame["model"].iat[i],
-        column=column,
-    )
-
-
-def _check_header(frame: pd.DataFrame, time_columns: list[str], allowed: set[str]) -> None:
-    path = frame.attrs["path"]
-    if "created_at" not in frame.columns:
-        raise DataError("the header has no 'created_at' column", file=path, row=1)
-    if not time_columns:
-        raise DataError("the header has no count columns", file=path, row=1)
-    known = {*time_columns, *allowed, "created_at"}
-    unknown = [c for c in frame.columns[1:] if c not in known]
-    if unknown:
-        raise DataError(
-            f"unexpected column(s) in the header: {', '.join(map(repr, unknown))}",
-            file=path,
-            row=1,
-        )
-
-
 def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
     created = pd.to_datetime(frame["created_at"], utc=True, errors="coerce", format="mixed")
     for i in np.flatnonzero(created.isna().to_numpy()):
         value = frame["created_at"].iat[i]
-        _fail(
+        cells.fail(
             frame,
             i,
             "created_at",
@@ -310,7 +254,7 @@ def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
         )
     early = np.flatnonzero((created < EARLIEST_CREATED).to_numpy())
     if early.size:
-        _fail(
+        cells.fail(
             frame,
             early[0],
             "created_at",
@@ -319,14 +263,14 @@ def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
         )
     late = np.flatnonzero((created > data_date + pd.Timedelta(days=1)).to_numpy())
     if late.size:
-        _fail(
+        cells.fail(
             frame,
             late[0],
             "created_at",
             f"created_at {created.iat[late[0]]} is after the data date {data_date.date()}",
         )
     if frame["model"].eq("").any():
-        _fail(
+        cells.fail(
             frame,
             int(np.flatnonzero(frame["model"].eq("").to_numpy())[0]),
             "model",
@@ -335,22 +279,8 @@ def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
     dup = frame["model"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        _fail(frame, i, "model", "duplicate model id in this file")
+        cells.fail(frame, i, "model", "duplicate model id in this file")
     return created.astype("datetime64[ns, UTC]")
-
-
-def _check_monotone(frame: pd.DataFrame, values: np.ndarray, columns: list[str]) -> None:
-    """Cumulative counts never decrease (gaps, NaN, are skipped over)."""
-    filled = pd.DataFrame(values).ffill(axis=1).to_numpy()
-    drop = np.diff(filled, axis=1) < 0
-    if drop.any():
-        i, j = np.argwhere(drop)[0]
-        _fail(
-            frame,
-            i,
-            columns[j + 1],
-            f"cumulative count decreases from {filled[i, j]:.0f} to {values[i, j + 1]:.0f}",
-        )
 
 
 def _naive(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -423,7 +353,7 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     path, org = frame.attrs["path"], Path(frame.attrs["path"]).stem
     months = sorted((int(m.group(1)), c) for c in frame.columns if (m := _MONTH.match(c)))
     columns = [c for _, c in months]
-    _check_header(frame, columns, _FINETUNE_EXTRA)
+    cells.check_header(frame, columns, _FINETUNE_EXTRA)
     if [k for k, _ in months] != list(range(len(months))):
         raise DataError(
             f"month columns must run 0-month, 1-month, … without a break; found {columns}",
@@ -431,10 +361,10 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
             row=1,
         )
     created = _created_at(frame, data_date)
-    values = _counts(frame, columns)
+    values = cells.counts(frame, columns)
     empty = np.isnan(values).all(axis=1)
     if empty.any():
-        _fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
+        cells.fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
     # Month 0 is the creation instant: its count is 0 whether or not the cell was written.
     unwritten0 = np.isnan(values[:, 0])
     values = np.column_stack([np.where(unwritten0, 0.0, values[:, 0]), values[:, 1:]])
@@ -445,13 +375,13 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     )
     nonzero0 = values[:, 0] > 0
     if nonzero0.any():
-        _fail(
+        cells.fail(
             frame,
             int(np.flatnonzero(nonzero0)[0]),
             columns[0],
             "month 0 is the creation instant: its count must be 0",
         )
-    _check_monotone(frame, values, columns)
+    cells.check_monotone(frame, values, columns)
 
     k = np.broadcast_to(np.arange(len(columns)), values.shape)
     ends = np.stack([_naive(add_months(created, m)) for m in range(len(columns))], axis=1)
@@ -466,7 +396,7 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     early = late & (frac <= 0)
     if early.any():
         i, j = np.argwhere(early)[0]
-        _fail(
+        cells.fail(
             frame,
             i,
             columns[j],
@@ -502,7 +432,7 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     if not fits.empty and "lambda_i" in fits:
         estimates = ["lambda_i", "mu_i", "sigma_i"]
         # An empty cell is a fit the authors did not report; any other text is an error.
-        values = _numbers(frame, estimates, "paper estimate")
+        values = cells.numbers(frame, estimates, "paper estimate")
         fits = fits.assign(**dict(zip(estimates, values.T, strict=True)))
         fits.insert(0, "model", frame["model"].to_numpy())
         fits = fits.reset_index(drop=True)
@@ -514,7 +444,7 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
 def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadReport):
     path, org = frame.attrs["path"], Path(frame.attrs["path"]).stem
     columns, days = _day_columns(frame)
-    _check_header(frame, columns, set())
+    cells.check_header(frame, columns, set())
     days = pd.DatetimeIndex(days).tz_localize("UTC")
     if not days.is_monotonic_increasing or days.has_duplicates:
         raise DataError("day columns must be distinct and in increasing order", file=path, row=1)
@@ -527,11 +457,11 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
             column=columns[after[0]],
         )
     created = _created_at(frame, data_date)
-    values = _counts(frame, columns)
+    values = cells.counts(frame, columns)
     empty = np.isnan(values).all(axis=1)
     if empty.any():
-        _fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
-    _check_monotone(frame, values, columns)
+        cells.fail(frame, int(np.flatnonzero(empty)[0]), None, "the series has no counts at all")
+    cells.check_monotone(frame, values, columns)
 
     day0 = _naive(created.dt.normalize())
     t = ((_naive(days)[None, :] - day0[:, None]) // np.timedelta64(1, "D")).astype(np.int64)
@@ -552,7 +482,7 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     kept = np.where(before, np.nan, values)
     gone = np.isnan(kept).all(axis=1)
     if gone.any():
-        _fail(frame, int(np.flatnonzero(gone)[0]), None, "no count on or after created_at")
+        cells.fail(frame, int(np.flatnonzero(gone)[0]), None, "no count on or after created_at")
     dates = np.broadcast_to(_naive(days), values.shape)
     obs = _long(frame, kept, t, dates, "downloads", org)
     series = _series_table(frame, obs, created, "downloads", org)
