@@ -4,9 +4,10 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 # The snapshot directory: BAYESGROWTH_DATA if set, else the shared checkout beside this one when it
-# exists, else empty (the package then fetches the pinned files into its user cache).
+# exists, else empty (the package then fetches the pinned files into its user cache). The shared
+# checkout's path is made absolute: a test that changes directory (the notebook's) still finds it.
 SHARED_SNAPSHOT := ../shared/data/hf-paper-2025-02-18
-DATA ?= $(or $(BAYESGROWTH_DATA),$(wildcard $(SHARED_SNAPSHOT)))
+DATA ?= $(or $(BAYESGROWTH_DATA),$(abspath $(wildcard $(SHARED_SNAPSHOT))))
 export BAYESGROWTH_DATA := $(DATA)
 export MPLBACKEND := Agg
 
