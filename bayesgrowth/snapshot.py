@@ -130,6 +130,7 @@ def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> P
     target = Path(target) if target is not None else cache_dir()
     base_url = base_url or os.environ.get(ENV_URL) or SNAPSHOT_URL
     files = pinned_files()
+    _check_writable(target)
     fetcher = pooch.create(
         path=target,
         base_url=base_url.rstrip("/") + "/",
@@ -141,6 +142,12 @@ def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> P
         except ValueError as exc:  # pooch raises ValueError on a hash mismatch
             raise DataError(f"download failed its sha256 check: {exc}", file=name) from None
         except OSError as exc:  # requests' errors derive from OSError (IOError)
+            if exc.filename is not None:  # a local file or folder, not the network
+                raise DataError(
+                    f"cannot write the snapshot into {target} ({exc.strerror}: {exc.filename}); "
+                    f"make it writable, or point --data or {ENV_DATA} at a local copy",
+                    file=name,
+                ) from None
             raise DataError(
                 f"could not fetch the pinned snapshot from {base_url} ({type(exc).__name__}); "
                 f"point --data or {ENV_DATA} at a local copy",
@@ -151,6 +158,22 @@ def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> P
     tmp.write_text(lines)
     tmp.replace(target / CHECKSUMS)
     return target
+
+
+def _check_writable(target: Path) -> None:
+    """Fail before any download when ``target`` cannot take the files, naming it (not the URL)."""
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = "is not a directory" if target.exists() else f"cannot be created ({exc.strerror})"
+        raise DataError(
+            f"the snapshot folder {target} {problem}; point --data or {ENV_DATA} at a local copy"
+        ) from None
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise DataError(
+            f"cannot write into the snapshot folder {target}: permission denied; point --data "
+            f"or {ENV_DATA} at a local copy"
+        )
 
 
 def resolve_data_dir(data: str | Path | None) -> Path:

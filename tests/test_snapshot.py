@@ -239,6 +239,24 @@ def test_fetch_from_nowhere(tmp_path):
     assert ENV_DATA in str(err.value)
 
 
+def test_a_cache_that_cannot_take_the_files_is_named_not_the_server(tmp_path):
+    """A local folder problem said 'could not fetch ... from URL (NotADirectoryError)'."""
+    (tmp_path / "afile").write_text("")
+    url = closed_port_url()  # reached only if the folder were fine
+    with pytest.raises(DataError, match="cannot be created") as err:
+        fetch_snapshot(tmp_path / "afile" / "cache", url)
+    assert str(tmp_path / "afile" / "cache") in str(err.value)
+    with pytest.raises(DataError, match="is not a directory"):
+        fetch_snapshot(tmp_path / "afile", url)
+    target = tmp_path / "cache"
+    target.mkdir()
+    (target / "download").write_text("")  # a file where a folder of the snapshot goes
+    with pytest.raises(DataError, match="cannot write the snapshot into") as err:
+        fetch_snapshot(target, url)
+    assert str(target / "download") in str(err.value)
+    assert "could not fetch" not in str(err.value)
+
+
 def test_fetch_a_missing_file(tmp_path, serve):
     """A server without the files answers 404: an error naming the file, not a traceback."""
     with pytest.raises(DataError, match="could not fetch") as err:
