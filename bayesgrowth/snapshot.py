@@ -181,10 +181,12 @@ def resolve_data_dir(data: str | Path | None) -> Path:
 
     The directory's ``SHA256SUMS``, when present, is verified.
     """
+    via = ""
     if data is None and os.environ.get(ENV_DATA):
-        data = os.environ[ENV_DATA]
+        data, via = os.environ[ENV_DATA], f" (from ${ENV_DATA})"
     root = Path(data).expanduser() if data is not None else fetch_snapshot()
     if not root.is_dir():
-        raise DataError(f"data directory {root} does not exist")
+        problem = "is a file, not a directory" if root.exists() else "does not exist"
+        raise DataError(f"data directory {root}{via} {problem}")
     verify_checksums(root)
     return root

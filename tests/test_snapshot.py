@@ -287,3 +287,16 @@ def test_resolve_prefers_the_environment(tmp_path, monkeypatch):
     assert bg.load_panel().source == str(root)
     other = default_snapshot(tmp_path / "other")
     assert resolve_data_dir(other) == other  # an explicit directory wins
+
+
+def test_a_data_directory_that_is_missing_or_a_file_says_which_and_from_where(
+    tmp_path, monkeypatch
+):
+    """A file was said not to exist, and a directory from the environment was not said to be."""
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(DataError, match="is a file, not a directory"):
+        resolve_data_dir(tmp_path / "afile")
+    monkeypatch.setenv(ENV_DATA, str(tmp_path / "gone"))
+    with pytest.raises(DataError) as err:
+        bg.load_panel()
+    assert str(err.value) == f"data directory {tmp_path / 'gone'} (from ${ENV_DATA}) does not exist"
