@@ -2,7 +2,8 @@
 
 The loader (:mod:`bayesgrowth.data`) validates the cells; this module only reads them, and makes
 what pandas would get wrong an error naming the file and line: a blank first line, a row longer
-than the header, a repeated column name, a first column other than ``model``.
+than the header, a quoted cell never closed, a repeated column name, a first column other than
+``model``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     ------
     DataError
         For an empty or unreadable file, a blank first line, a row longer than the header, a
-        header that repeats a name or does not begin with ``model``, or no rows.
+        quoted cell never closed, a header that repeats a name or does not begin with ``model``,
+        or no rows.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -68,15 +70,15 @@ def read_csv_file(path: Path) -> pd.DataFrame:
         raise DataError("is a directory, not a CSV file", file=str(path)) from None
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (no header)", file=str(path)) from None
-    except pd.errors.ParserWarning as warning:
-        found = _first_long_row(path)
-        if found is None:
-            raise DataError(f"not a readable CSV file ({warning})", file=str(path)) from None
-        row, n, width = found
-        raise DataError(
-            f"the row has {n} fields, the header {width}", file=str(path), row=row
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
+        found = _first_bad_record(path)
+        if found is None:  # pandas' words, on one line (its own may end in a line break)
+            raise DataError(
+                f"not a readable CSV file ({' '.join(str(exc).split())})", file=str(path)
+            ) from None
+        row, problem = found
+        raise DataError(problem, file=str(path), row=row) from None
+    except UnicodeDecodeError as exc:
         raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
     frame.index = _record_lines(path, len(frame))  # CSV line numbers: the header is line 1
     blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
@@ -120,12 +122,23 @@ def _record_lines(path: Path, n_records: int) -> pd.Index:
     return pd.Index(starts) if len(starts) == n_records else pd.RangeIndex(2, n_records + 2)
 
 
-def _first_long_row(path: Path) -> tuple[int, int, int] | None:
-    """Line number and field count of the first record longer than the header, and its width."""
+def _first_bad_record(path: Path) -> tuple[int, str] | None:
+    """The line a record pandas cannot read starts on, and what is wrong with it.
+
+    That is the first record longer than the header, or one whose quoted cell is still open at
+    the end of the file; ``None`` when neither is found.
+    """
     with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh, skipinitialspace=True)
-        width = len(next(reader))
-        for record in reader:
-            if len(record) > width:
-                return reader.line_num, len(record), width
+        reader = csv.reader(fh, skipinitialspace=True, strict=True)
+        start = 1
+        try:
+            width = len(next(reader))
+            start = reader.line_num + 1
+            for record in reader:
+                if len(record) > width:
+                    return start, f"the row has {len(record)} fields, the header {width}"
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return start, "a quoted cell is still open at the end of the file"
     return None

@@ -303,12 +303,30 @@ def test_header_only_file(tmp_path, kind):
 
 
 def test_ragged_row_is_a_csv_error_naming_the_line(tmp_path):
+    """A long row after the first was pandas' message, broken over two lines."""
     table = finetune_table()
     table.rows[1].append("extra")
     root, file = snapshot_with(tmp_path, "finetune", table)
-    with pytest.raises(DataError, match="not a readable CSV file") as err:
+    with pytest.raises(DataError, match=r"^\S+, line 3: the row has \d+ fields, the header") as err:
         load(root)
-    assert str(file) in str(err.value) and "line 3" in str(err.value)
+    assert_names(err.value, file, 3)
+    assert "\n" not in str(err.value)
+
+
+def test_a_quote_left_open_names_the_line_it_opens_on(tmp_path):
+    """pandas said 'EOF inside string starting at row 2', counting from 0: line 3 of the file."""
+    table = finetune_table()
+    table.rows[1][0] = '"' + table.rows[1][0]
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="a quoted cell is still open at the end") as err:
+        load(root)
+    assert_names(err.value, file, 3)
+    table = finetune_table()
+    table.header[0] = '"model'
+    root, file = snapshot_with(tmp_path / "header", "finetune", table)
+    with pytest.raises(DataError, match="a quoted cell is still open at the end") as err:
+        load(root)
+    assert_names(err.value, file, 1)
 
 
 def test_no_csv_files(tmp_path):
