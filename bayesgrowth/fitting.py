@@ -44,7 +44,8 @@ class SamplerSettings:
     draws, tune, chains
         Kept draws and tuning steps per chain, and the number of chains.
     seed
-        Seeds the sampler and, unless overridden, the forecast simulation.
+        Seeds the sampler and, unless overridden, the forecast simulation: a whole number from 0
+        to 2**32 - 1 (nutpie and numpy refuse a negative one).
     sampler
         ``nutpie`` (default: compiled with numba, about twice as fast per iteration here as
         PyMC's own NUTS), ``pymc`` or ``numpyro`` (needs JAX). All three start the chains alike
@@ -72,6 +73,8 @@ class SamplerSettings:
             )
         if min(self.draws, self.chains) < 1 or self.tune < 0:
             raise SamplingError("draws and chains must be >= 1 and tune >= 0")
+        if not 0 <= self.seed < 2**32:
+            raise SamplingError(f"the seed must lie between 0 and 2**32 - 1, not {self.seed}")
         if not 0 < self.target_accept < 1:
             raise SamplingError(
                 f"target_accept must lie strictly between 0 and 1, not {self.target_accept}"

@@ -351,6 +351,11 @@ def test_fit_command_saves_its_sampler_settings(tmp_path):
         bad = CliRunner().invoke(app, [*args, "--target-accept", accept, "--out", str(out)])
         assert isinstance(bad.exception, SamplingError)
         assert "target_accept must lie strictly between 0 and 1" in str(bad.exception)
+    # a negative seed was nutpie's OverflowError traceback after the data were read and compiled
+    for seed in ("-1", str(2**32)):
+        bad = CliRunner().invoke(app, [*args[:-2], "--seed", seed, "--out", str(out)])
+        assert isinstance(bad.exception, SamplingError)
+        assert f"the seed must lie between 0 and 2**32 - 1, not {seed}" in str(bad.exception)
 
 
 def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
