@@ -42,7 +42,7 @@ class SamplerSettings:
     Attributes
     ----------
     draws, tune, chains
-        Kept draws and tuning steps per chain, and the number of chains.
+        Kept draws and tuning steps per chain, and the number of chains (nutpie needs tune >= 1).
     seed
         Seeds the sampler and, unless overridden, the forecast simulation: a whole number from 0
         to 2**32 - 1 (nutpie and numpy refuse a negative one).
@@ -73,6 +73,8 @@ class SamplerSettings:
             )
         if min(self.draws, self.chains) < 1 or self.tune < 0:
             raise SamplingError("draws and chains must be >= 1 and tune >= 0")
+        if self.sampler == "nutpie" and self.tune == 0:  # nuts-rs panics in its adaptation
+            raise SamplingError("nutpie needs at least 1 tuning step; for none, --sampler pymc")
         if not 0 <= self.seed < 2**32:
             raise SamplingError(f"the seed must lie between 0 and 2**32 - 1, not {self.seed}")
         if not 0 < self.target_accept < 1:

@@ -356,6 +356,10 @@ def test_fit_command_saves_its_sampler_settings(tmp_path):
         bad = CliRunner().invoke(app, [*args[:-2], "--seed", seed, "--out", str(out)])
         assert isinstance(bad.exception, SamplingError)
         assert f"the seed must lie between 0 and 2**32 - 1, not {seed}" in str(bad.exception)
+    # --tune 0 was a Rust panic in nutpie ('assertion failed: early_end < num_tune'), a traceback
+    bad = CliRunner().invoke(app, ["fit", "--data", str(root), "--tune", "0", "--out", str(out)])
+    assert isinstance(bad.exception, SamplingError)
+    assert "nutpie needs at least 1 tuning step" in str(bad.exception)
 
 
 def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
