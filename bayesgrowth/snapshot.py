@@ -130,7 +130,12 @@ def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> P
     target = Path(target) if target is not None else cache_dir()
     base_url = base_url or os.environ.get(ENV_URL) or SNAPSHOT_URL
     files = pinned_files()
-    _check_writable(target)
+    lines = "".join(f"{digest}  {name}\n" for name, digest in files.items())
+    listing = target / CHECKSUMS
+    # A cache filled earlier is only read (each file's hash checked), so it may be read-only.
+    filled = listing.is_file() and listing.read_text() == lines
+    if not filled:
+        _check_writable(target)
     fetcher = pooch.create(
         path=target,
         base_url=base_url.rstrip("/") + "/",
@@ -153,10 +158,10 @@ def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> P
                 f"point --data or {ENV_DATA} at a local copy",
                 file=name,
             ) from None
-    lines = "".join(f"{digest}  {name}\n" for name, digest in files.items())
-    tmp = target / f".{CHECKSUMS}.tmp"
-    tmp.write_text(lines)
-    tmp.replace(target / CHECKSUMS)
+    if not filled:
+        tmp = target / f".{CHECKSUMS}.tmp"
+        tmp.write_text(lines)
+        tmp.replace(listing)
     return target
 
 
