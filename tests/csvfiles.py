@@ -153,7 +153,7 @@ REAL_DATA_ENV = "BAYESGROWTH_DATA"
 def real_data_dir() -> Path | None:
     """The real 2025-02-18 snapshot directory named by ``BAYESGROWTH_DATA`` (CI sets it), if any."""
     value = os.environ.get(REAL_DATA_ENV)
-    return Path(value) if value else None
+    return Path(value).resolve() if value else None  # tests that change directory still find it
 
 
 requires_real_data = pytest.mark.skipif(
