@@ -26,6 +26,17 @@ FitPath = Annotated[
 ]
 
 
+RUN_RESULTS = (
+    "forecasts-{metric}.csv",
+    "forecasts-{metric}.png",
+    "parameters-{metric}.csv",
+    "extreme-paper-fits-{metric}.csv",
+    "organisations-{metric}.csv",
+    "diagnostics-{metric}.txt",
+)
+"""The files ``run`` writes beside its fit, ``fit-{metric}.nc``."""
+
+
 def _fit(data, metric, orgs, models, settings):
     """Fit with the sampler ``settings`` (a :class:`~bayesgrowth.fitting.SamplerSettings`),
     printing progress and diagnostics."""
@@ -175,13 +186,20 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts (table and a figure of the
-        largest series' bands), parameters and diagnostics."""
+        largest series' bands), parameters and diagnostics. What an earlier run of the metric
+        wrote there is removed once the fit is done."""
         from bayesgrowth.fitfile import check_save_path
         from bayesgrowth.fitting import SamplerSettings
 
         settings = SamplerSettings(draws=draws, tune=tune, seed=seed)
         fit_path = check_save_path(prepare_directory(out) / f"fit-{metric}.nc")
         panel, result = _fit(data, metric, None, None, settings)
+        # An earlier run's results of this metric go before the new fit is saved, so none is
+        # left beside it: not the table of extreme paper fits, which data without the
+        # authors' estimates do not rewrite, nor any table a run interrupted from here on
+        # would not reach.
+        for name in RUN_RESULTS:
+            (out / name.format(metric=metric)).unlink(missing_ok=True)
         result.save(fit_path)
         forecast = result.forecast(horizon)
         write_csv(out / f"forecasts-{metric}.csv", forecast)
