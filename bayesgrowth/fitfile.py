@@ -188,6 +188,12 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
     path = Path(path)
     if not path.exists():
         raise FitFileError(f"no fit at {path}")
+    if path.is_dir() and path.suffix != ".zarr":
+        # netCDF would fail on it with a message of several lines from the HDF5 library.
+        raise FitFileError(
+            f"{path} is a directory, not a saved fit: give the fit's file (a directory is "
+            "read only as a zarr store ending in .zarr; `run` saves fit-METRIC.nc)"
+        )
     try:
         tree = _open(path).load()
     except (OSError, ValueError) as exc:

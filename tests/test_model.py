@@ -245,6 +245,10 @@ def test_load_rejects_garbage(tmp_path):
         bayesgrowth.load(bad)
     with pytest.raises(BayesGrowthError, match="no fit at"):
         bayesgrowth.load(tmp_path / "missing.nc")
+    # `--fit results/latest`, the folder of `run` rather than its fit: one line naming it
+    with pytest.raises(BayesGrowthError, match="is a directory, not a saved fit") as error:
+        bayesgrowth.load(tmp_path)
+    assert "\n" not in str(error.value)
 
 
 def test_load_rejects_a_damaged_zarr_fit(fitted, tmp_path):
