@@ -357,6 +357,34 @@ def test_the_claim_figure_is_drawn_only_for_a_model_in_the_study(study):
         plt.close(figure)
 
 
+def test_deepseek_command_leaves_no_claim_figure_of_an_earlier_study(tmp_path):
+    """A study of an organisation without the claimed model draws no claim.png, and removes the
+    one an earlier study wrote to the same folder: it would pass for this study's."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+
+    header = ["model", *DAYS, "created_at"]
+    data = write_snapshot(
+        tmp_path / "snap", download={"Acme": Table(header, [SERIES[m] for m in ORGS["Acme"]])}
+    )
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "claim.png").write_bytes(b"an earlier study's figure")
+    args = ["deepseek", "--data", str(data), "--organization", "Acme", "--out", str(out)]
+    sampler = ["--draws", "50", "--tune", "50", "--chains", "1", "--samples", "50"]
+    result = CliRunner().invoke(app, [*args, *sampler])
+    assert result.exit_code == 0, result.output
+    assert "no claim.png: deepseek-ai/DeepSeek-R1 is not among the Acme models" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "diagnostics.txt",
+        "fit.nc",
+        "largest.png",
+        "prior.png",
+        "table.csv",
+    ]
+
+
 def test_forecast_command_writes_every_series_by_day_index(fitted, tmp_path):
     """``bayesgrowth forecast`` on a download fit: t is the integer day index, all series present."""
     from typer.testing import CliRunner

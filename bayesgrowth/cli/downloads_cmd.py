@@ -72,6 +72,8 @@ def deepseek(
     )
     figures = {**study_figures(study), "prior.png": prior}
     if "claim.png" not in figures:
+        # One an earlier study left (of another organisation or fit) would pass for this one's.
+        (out / "claim.png").unlink(missing_ok=True)
         print(f"no claim.png: {study.claim.model} is not among the {organization} models studied")
     for name, figure in figures.items():
         write_figure(out / name, figure, dpi=130)
