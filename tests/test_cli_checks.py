@@ -99,6 +99,23 @@ def test_backtest_options_are_checked_before_the_data(args, says, places, monkey
     assert "no-data" not in assert_one_line_error(proc, says)
 
 
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(["run", "--horizon", "0"], "--horizon"), (["deepseek", "--samples", "0"], "--samples")],
+)
+def test_forecast_options_of_a_fitting_command_are_checked_before_the_fit(
+    args, option, places, monkeypatch, capsys
+):
+    """Checked only by the forecast, they failed after the data were read and the fit was run."""
+    out = places["folder"] / "out"
+    proc = run_main(
+        *args, "--data", places["data"], "--out", out, monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"Invalid value for '{option}'" in proc.stderr
+    assert "no-data" not in proc.stderr and not out.exists()
+
+
 def test_release_batch_without_a_new_model_is_a_usage_error(places, monkeypatch, capsys):
     args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"] / "f.csv"]
     proc = run_main(*args, "--release-batch", "3", monkeypatch=monkeypatch, capsys=capsys)

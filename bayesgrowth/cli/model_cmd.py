@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:
         metric: MetricOption = "finetunes",
         draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = defaults.DRAWS,
         tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = defaults.TUNE,
-        horizon: Annotated[int, typer.Option(help="Forecast horizon in steps.")] = 12,
+        horizon: Annotated[int, typer.Option(min=1, help="Forecast horizon in steps.")] = 12,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts (table and a figure of the
