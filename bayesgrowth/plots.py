@@ -55,7 +55,7 @@ def plot_forecast(
         ax.plot(actual["t"], actual["cumulative"], "x", color="C3", ms=4, label="observed later")
     if point is not None:
         ax.plot(point["t"], point["value"], "--", color="C1", label="paper's curve fit")
-    ax.set_xlabel(f"{TIME_UNIT[metric]}s since release")
+    ax.set_xlabel(f"{TIME_UNIT[metric]}s since the model was created")
     ax.set_ylabel(f"cumulative {metric}")
     ax.set_title(title or "")
     ax.legend(fontsize=8)
@@ -153,7 +153,7 @@ def plot_prior_predictive(
         label="observed last counts",
     )
     ax.set_yscale("log")
-    ax.set_xlabel(f"{TIME_UNIT[metric]}s since release")
+    ax.set_xlabel(f"{TIME_UNIT[metric]}s since the model was created")
     ax.set_ylabel(f"cumulative {metric} (log)")
     ax.set_title("Prior predictive check")
     ax.legend(fontsize=8)

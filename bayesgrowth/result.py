@@ -150,7 +150,8 @@ class GrowthFit:
             Integer steps after each series' last observation, shape (n_series, H), increasing
             along H.
         n_samples
-            Posterior draws used (evenly thinned).
+            Posterior draws used (evenly thinned); at most the fit's chains × draws, one
+            simulated path each.
         seed
             Random seed; default the fit's sampler seed, so forecasts are reproducible.
 

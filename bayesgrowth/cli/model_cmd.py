@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         samples: Annotated[
-            int, typer.Option(help="Posterior draws used.")
+            int, typer.Option(help="Posterior draws used, at most the fit's chains × draws.")
         ] = defaults.FORECAST_SAMPLES,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
