@@ -2,7 +2,8 @@
 
 A protocol turns the full panel into a :class:`Split`: the ``history`` a forecaster may see and the
 ``targets`` it must forecast (whose outcomes ``y`` it never sees). Forecasters only ever receive
-``history`` and the target columns ``model, metric, t``, so nothing after the origin can leak in.
+``history`` and the target columns ``model, metric, t``, so nothing after the origin can leak in
+(the history holds no ``paper_fits``: the authors fitted them to the whole snapshot).
 
 Protocols
 ---------
@@ -114,6 +115,9 @@ def _split(protocol: str, history: Panel, outcomes: pd.DataFrame) -> Split:
     if targets.empty:
         raise DataError(f"{protocol}: no series has both a history and a later target")
     history = _restrict(history, targets, history.observations)
+    # The authors' parameters were fitted to the whole snapshot (and name models created after
+    # the origin): no forecaster may see them.
+    history = replace(history, paper_fits=pd.DataFrame())
     columns = [*TARGET_COLUMNS, "y", "origin_t", "origin_value"]
     targets = targets[columns].sort_values(["metric", "model"], ignore_index=True)
     return Split(protocol, history, targets)

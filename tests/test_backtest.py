@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
@@ -72,6 +73,22 @@ def test_no_data_after_the_origin_leaks_into_any_forecast():
     pd.testing.assert_frame_equal(a[columns], b[columns])
     jumpy = (a["model"] == "org/jumpy") & (a["method"] == "last-value")
     assert (b.loc[jumpy, "y"] - a.loc[jumpy, "y"]).tolist() == [10_000]
+
+
+def test_the_authors_fits_of_the_whole_snapshot_stay_out_of_every_history():
+    # The authors fitted their parameters to the full data, models created after the origin
+    # included: a forecaster handed them would see past the origin.
+    fits = pd.DataFrame(
+        {"model": ["org/growing", "org/born-later"], "lambda_i": [4.0, 9.0], "mu_i": [1.0, 2.0]}
+    )
+    panel = dataclasses.replace(crafted(), paper_fits=fits)
+    for split in (
+        as_of_split(panel, AS_OF),
+        holdout_split(panel, 2),
+        first_steps_split(panel, 3, 12),
+    ):
+        assert split.history.paper_fits.empty, split.protocol
+    assert len(panel.paper_fits) == 2  # the panel itself is left as it was
 
 
 def test_as_of_leaves_out_models_too_young_and_partial_months():
