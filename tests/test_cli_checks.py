@@ -116,6 +116,17 @@ def test_forecast_options_of_a_fitting_command_are_checked_before_the_fit(
     assert "no-data" not in proc.stderr and not out.exists()
 
 
+@pytest.mark.parametrize("top", ["0", "-3"])
+def test_paper_table_needs_at_least_one_model(top, places, monkeypatch, capsys):
+    # -3 took every series but the last three (head(-3)), a fit of 3,900 series; 0 failed on an
+    # empty selection with a message about organisations
+    args = ["paper-table", "--top", top, "--data", places["data"]]
+    proc = run_main(
+        *args, "--out", places["folder"] / "t.csv", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert "no-data" not in assert_one_line_error(proc, f"--top must be at least 1, got {top}")
+
+
 def test_release_batch_without_a_new_model_is_a_usage_error(places, monkeypatch, capsys):
     args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"] / "f.csv"]
     proc = run_main(*args, "--release-batch", "3", monkeypatch=monkeypatch, capsys=capsys)

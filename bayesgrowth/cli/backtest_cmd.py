@@ -343,6 +343,8 @@ def paper_table_cmd(
     data: DataOption = None,
 ) -> None:
     """Regenerate the paper's Table 1 (top models by last fine-tune count) with our fit status."""
+    if top < 1:
+        raise DataError(f"--top must be at least 1, got {top}")
     check_file_path(out)
     table = paper_table(load_reported(data, metrics=("finetunes",)), top=top)
     write_csv(out, table, float_format="%.6g")
