@@ -127,6 +127,18 @@ def test_paper_table_needs_at_least_one_model(top, places, monkeypatch, capsys):
     assert "no-data" not in assert_one_line_error(proc, f"--top must be at least 1, got {top}")
 
 
+@pytest.mark.parametrize("m", ["0", "-1", "nan", "inf"])
+def test_the_baseline_scale_must_be_positive(m, places, monkeypatch, capsys):
+    # -1 fitted 87% of the series "ok" with a negative curve, 0 left every one stuck-at-start
+    args = ["baseline", "--m", m, "--data", places["data"]]
+    proc = run_main(
+        *args, "--out", places["folder"] / "b.csv", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert "no-data" not in assert_one_line_error(
+        proc, "--m, the curve's scale, must be a positive number, not"
+    )
+
+
 def test_release_batch_without_a_new_model_is_a_usage_error(places, monkeypatch, capsys):
     args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"] / "f.csv"]
     proc = run_main(*args, "--release-batch", "3", monkeypatch=monkeypatch, capsys=capsys)

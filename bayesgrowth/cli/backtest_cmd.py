@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 from typing import Annotated
@@ -364,6 +365,8 @@ def baseline_cmd(
     """Fit the paper's curve to every series; print the statuses and the match with the authors."""
     if axis not in ("step", "years"):
         raise DataError(f"--axis must be step or years, not {axis!r}")
+    if not 0 < m < math.inf:
+        raise DataError(f"--m, the curve's scale, must be a positive number, not {m:g}")
     check_file_path(out)
     panel = load_reported(data, metrics=(metric,)).metric(metric)
     start = time.perf_counter()
