@@ -293,9 +293,14 @@ def backtest(
         "min_history": min_history,
     }
     check_protocol(**protocol)
+    metric = metric or ("downloads" if first_days is not None else "finetunes")
+    if history is not None and metric != "finetunes":
+        raise DataError(
+            f"--history keeps months and forecasts month {HISTORY_TARGET} of fine-tune series; "
+            f"for {metric} give --first-days F --target-day T"
+        )
     prepare_directory(out)
     reference = read_anchors(anchors) if anchors is not None else None
-    metric = metric or ("downloads" if first_days is not None else "finetunes")
     default_draws, default_tune, default_accept = protocol_sampling(
         metric=metric, as_of=as_of, holdout=holdout, history=history
     )
