@@ -60,7 +60,7 @@ def check_protocol(
     ------
     DataError
         For no protocol or several, ``--first-days`` without ``--target-day`` (or the reverse),
-        or ``--min-history`` with a protocol other than ``--as-of``.
+        or ``--min-history`` below 0 or with a protocol other than ``--as-of``.
     """
     if (first_days is None) != (target_day is None):
         raise DataError("--first-days and --target-day go together")
@@ -81,6 +81,8 @@ def check_protocol(
         )
     if min_history is not None and as_of is None:
         raise DataError(f"--min-history applies to --as-of only, not to {chosen[0]}")
+    if min_history is not None and min_history < 0:
+        raise DataError(f"--min-history counts steps elapsed: at least 0, got {min_history}")
 
 
 def choose_split(
