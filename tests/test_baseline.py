@@ -134,3 +134,28 @@ def test_baseline_command_prints_statuses(tmp_path):
     assert result.exit_code == 0, result.output
     assert "too-few-points:     1 (50.0%)" in result.output
     assert pd.read_csv(tmp_path / "fits.csv")["model"].tolist() == ["a", "b"]
+
+
+def test_the_match_with_the_authors_is_counted_on_their_axis_only(tmp_path):
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+
+    counts = [0, 1, 3, 6, 10, 15, 21, 28, 36, 45]
+    data = write_finetune_dir(tmp_path / "data-2024-01-01", {"a": counts})
+    # the authors' columns: their fit on the years axis with m = 1, which a re-fit reproduces
+    fit = fit_curve(np.arange(len(counts)) / 12.0, np.array(counts, dtype=float))
+    path = data / "finetune" / "Org.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame = frame.assign(lambda_i=fit.lam, mu_i=fit.mu, sigma_i=fit.sigma)
+    frame.to_csv(path, index=False)
+    printed = {}
+    for axis in ("years", "step"):
+        args = ["baseline", "--axis", axis, "--out", str(tmp_path / f"{axis}.csv")]
+        result = CliRunner().invoke(app, [*args, "--data", str(data)])
+        assert result.exit_code == 0, result.output
+        printed[axis] = result.output
+    assert "matched within 1% on all three parameters: 100.0% of 1" in printed["years"]
+    # on months μ is off by ln 12 by construction: it said "matched ...: 0.0% of 1"
+    assert "matched" not in printed["step"]
+    assert "authors' other 1 rows not compared" in printed["step"]
