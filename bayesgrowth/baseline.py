@@ -276,11 +276,15 @@ def matches_authors(fits: pd.DataFrame, authors: pd.DataFrame, rtol: float = 0.0
     return pd.Series(close.all(axis=1), index=fits.index)
 
 
-def with_authors(fits: pd.DataFrame, paper_fits: pd.DataFrame) -> pd.DataFrame:
+def with_authors(
+    fits: pd.DataFrame, paper_fits: pd.DataFrame, compare: bool = True
+) -> pd.DataFrame:
     """Fits (of :func:`fit_panel`) beside the authors' published parameters.
 
     Adds ``lambda_i, mu_i, sigma_i`` (NaN where the authors have none), ``authors_at_start`` (their
-    row is exactly ``P0``) and ``matches_authors`` (:func:`matches_authors`).
+    row is exactly ``P0``) and ``matches_authors`` (:func:`matches_authors`), left empty when
+    ``compare`` is false: fits on another axis or scale than the authors' (years, m = 1) differ
+    from theirs by construction (μ by ln 12 on months).
     """
     columns = ["lambda_i", "mu_i", "sigma_i"]
     authors = paper_fits[["model", *columns]] if not paper_fits.empty else None
@@ -290,7 +294,7 @@ def with_authors(fits: pd.DataFrame, paper_fits: pd.DataFrame) -> pd.DataFrame:
         else fits.assign(**dict.fromkeys(columns, np.nan))
     )
     table["authors_at_start"] = (table[columns] == np.array(P0)).all(axis=1)
-    table["matches_authors"] = matches_authors(table, table)
+    table["matches_authors"] = matches_authors(table, table) if compare else pd.NA
     return table
 
 

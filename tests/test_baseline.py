@@ -159,3 +159,7 @@ def test_the_match_with_the_authors_is_counted_on_their_axis_only(tmp_path):
     # on months μ is off by ln 12 by construction: it said "matched ...: 0.0% of 1"
     assert "matched" not in printed["step"]
     assert "authors' other 1 rows not compared" in printed["step"]
+    # and the file leaves the match empty there (it wrote False for every row)
+    written = {axis: pd.read_csv(tmp_path / f"{axis}.csv") for axis in printed}
+    assert written["years"]["matches_authors"].tolist() == [True]
+    assert written["step"]["matches_authors"].isna().all()
