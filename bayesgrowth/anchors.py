@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayesgrowth.errors import DataError
-from bayesgrowth.scores import SCORE_COLUMNS
+from bayesgrowth.scores import SCORE_COLUMNS, SHARE_COLUMNS
 
 ANCHOR_COLUMNS = ("method", "score", "anchor", "source")
 
@@ -41,7 +41,10 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError("the anchors file is empty (no header)", file=str(path)) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
+        # pandas' own message may run over two lines
+        raise DataError(
+            f"not a readable CSV file ({' '.join(str(exc).split())})", file=str(path)
+        ) from None
     missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"the anchors file lacks column(s) {', '.join(missing)}", file=str(path))
@@ -61,14 +64,21 @@ def beside(metrics: pd.DataFrame, anchors: pd.DataFrame, subset: str = "all") ->
     -------
     pandas.DataFrame
         ``method, score, this_run, anchor, source``; ``this_run`` is empty for a method that did
-        not run (or a score it has none of, like the coverage of a point forecast).
+        not run (or a score it has none of, like the coverage of a point forecast), and shares
+        (coverage, share off by more than 2×, …) are percentages, as the backtest prints them.
     """
     ours = metrics[metrics["subset"] == subset].melt(
         id_vars=["method"], value_vars=list(SCORE_COLUMNS), var_name="score"
     )
     table = anchors.merge(ours, on=["method", "score"], how="left")
-    this_run = [
-        "" if pd.isna(v) else f"{v:.0f}" if score == "n" else f"{v:.3f}"
-        for score, v in zip(table["score"], table["value"], strict=True)
-    ]
+    this_run = [_shown(score, v) for score, v in zip(table["score"], table["value"], strict=True)]
     return table.assign(this_run=this_run)[["method", "score", "this_run", "anchor", "source"]]
+
+
+def _shown(score: str, value: float) -> str:
+    """One figure as the backtest prints it: a count, a percentage, an error to 3 decimals."""
+    if pd.isna(value):
+        return ""
+    if score == "n":
+        return f"{value:.0f}"
+    return f"{value:.1%}" if score in SHARE_COLUMNS else f"{value:.3f}"

@@ -33,7 +33,8 @@ def test_beside_puts_this_run_next_to_each_anchor(tmp_path):
     path.write_text(ANCHORS)
     table = beside(metrics(), read_anchors(path))
     assert list(table.columns) == ["method", "score", "this_run", "anchor", "source"]
-    assert table["this_run"].tolist() == ["0.055", "0.200", "", "10"]  # bayes did not run
+    # bayes did not run; a share is a percentage, as the anchors write it (it showed 0.200)
+    assert table["this_run"].tolist() == ["0.055", "20.0%", "", "10"]
     assert table["anchor"].tolist() == ["0.055", "15-29%", "85-95%", "791"]
 
 
@@ -47,3 +48,8 @@ def test_bad_anchor_files(tmp_path):
     path.write_text("method,score,anchor,source\npaper,accuracy,1,x\n")
     with pytest.raises(DataError, match="unknown score"):
         read_anchors(path)
+    # pandas' message ended in a line break: the error is one line, naming the file
+    path.write_text("method,score,anchor,source\npaper,n,1,x\npaper,n,1,x,extra\n")
+    with pytest.raises(DataError, match="not a readable CSV file") as err:
+        read_anchors(path)
+    assert "\n" not in str(err.value) and str(path) in str(err.value)
