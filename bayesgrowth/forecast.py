@@ -188,12 +188,14 @@ class OnsetDraws:
         lower, upper = self._at(k - 1, base), self._at(k, base)
         return lower + (x - k + 1) * (upper - lower)
 
-    def probability(self, step: np.ndarray) -> np.ndarray:
-        """Chance a series at zero through step k − 1 gets its first count during step k, or
-        during its elapsed part when ``step`` is fractional (k − 1 < x < k)."""
+    def probability(self, step: np.ndarray, since: np.ndarray | None = None) -> np.ndarray:
+        """Chance a series at zero through ``since`` gets its first count by ``step``: by default
+        ``since`` is k − 1, so the chance of a first count during step k, or during its elapsed
+        part when ``step`` is fractional (k − 1 < x < k)."""
         x = np.asarray(step, dtype=float)
+        since = np.ceil(x) - 1 if since is None else np.asarray(since, dtype=float)
         gap = frailty_log_survival(self.cumulative_hazard(x), self.frailty) - (
-            frailty_log_survival(self.cumulative_hazard(np.ceil(x) - 1), self.frailty)
+            frailty_log_survival(self.cumulative_hazard(since), self.frailty)
         )
         return -np.expm1(gap)
 
@@ -228,6 +230,7 @@ def dormant(
     rng: np.random.Generator,
     m: float = 1.0,
     pause: PauseDraws | None = None,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cumulative counts of series at zero: onset by the hazard, then growth from the onset step.
 
@@ -235,7 +238,7 @@ def dormant(
     ----------
     onset
         Onset hazard draws, intercepts of shape (n, S). The chance of a first count during a
-        future step is conditional on zero through the step before, so it falls with the wait
+        future step is conditional on zero until it began, so it falls with the wait
         where the frailty is large.
     population
         Curve parameters drawn from each series' organisation population, shape (n, S).
@@ -247,6 +250,9 @@ def dormant(
         Curve scale.
     pause
         Pause term (applies from the step after onset), or ``None``.
+    start
+        Per series, the time it was last seen at zero, shape (n,): its last observation, part-way
+        through a step for a partial month. Default: the step before the first of ``steps``.
 
     Returns
     -------
@@ -258,15 +264,19 @@ def dormant(
     out = np.zeros((n, h_steps, s))
     started = np.zeros((n, s), dtype=bool)
     onset_at = np.zeros((n, s))
+    # Each step's chance is conditional on zero through the time before it (the series' last
+    # observation for the first step), and a curve that starts then has its clock start there.
+    since = np.ceil(steps[:, :1]) - 1 if start is None else np.reshape(start, (n, 1))
     for h in range(h_steps):
         k = steps[:, h : h + 1]
-        p = onset.probability(k)
+        p = onset.probability(k, since)
         new = ~started & (rng.random((n, s)) < p)
-        onset_at = np.where(new, np.ceil(k) - 1, onset_at)
+        onset_at = np.where(new, since, onset_at)
+        since = k
         started |= new
         out[:, h] = started
-    # Growth after onset along a population curve, in time since the step before onset. The
-    # first count is at least 1 (that is what onset means).
+    # Growth after onset along a population curve, in time since the series was last at zero
+    # before onset. The first count is at least 1 (that is what onset means).
     lam, sigma = np.exp(population.log_lam), np.exp(population.log_sigma)
     prev_c = np.zeros((n, s))
     level = np.zeros((n, s))

@@ -180,15 +180,26 @@ class GrowthFit:
         if len(dormant):
             org = d.series_org[dormant]
             out[dormant] = d.base_value[dormant, None, None] + self._dormant(
-                org, d.release_batch[dormant], steps[dormant], n_samples, rng
+                org,
+                d.release_batch[dormant],
+                steps[dormant],
+                n_samples,
+                rng,
+                d.last_t_exact[dormant],
             )
         return out
 
     def _dormant(
-        self, org: np.ndarray, batch: np.ndarray, steps: np.ndarray, n_samples: int, rng
+        self,
+        org: np.ndarray,
+        batch: np.ndarray,
+        steps: np.ndarray,
+        n_samples: int,
+        rng,
+        start: np.ndarray,
     ) -> np.ndarray:
-        """Series of organisations ``org`` and release batches ``batch`` still at zero: onset
-        hazard, then a population curve."""
+        """Series of organisations ``org`` and release batches ``batch`` still at zero, last seen
+        so at ``start``: onset hazard, then a population curve."""
         return fc.dormant(
             self._onset(org, batch, n_samples),
             self._population(org, n_samples, rng),
@@ -196,6 +207,7 @@ class GrowthFit:
             rng,
             self.config.m,
             self._pause(n_samples, np.full(len(org), self._new_size())),
+            start,
         )
 
     def _onset(self, org: np.ndarray, batch: np.ndarray, n_samples: int) -> fc.OnsetDraws:
@@ -308,7 +320,7 @@ class GrowthFit:
         rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
         org = np.array([known.index(organization)])
         steps = np.arange(1, horizon + 1, dtype=float)[None, :]
-        samples = self._dormant(org, np.array([release_batch]), steps, n_samples, rng)
+        samples = self._dormant(org, np.array([release_batch]), steps, n_samples, rng, np.zeros(1))
         table = pd.DataFrame(
             {
                 "model": f"<new {organization} model>",

@@ -9,8 +9,9 @@ import pytest
 from panels import make_panel
 from scipy import integrate, stats
 
+import bayesgrowth
 from bayesgrowth.design import build_design
-from bayesgrowth.forecast import CurveDraws, OnsetDraws, dormant
+from bayesgrowth.forecast import CurveDraws, OnsetDraws, dormant, frailty_log_survival
 from bayesgrowth.model import onset_loglik
 
 
@@ -125,6 +126,26 @@ def test_dormant_forecast_follows_the_hazard():
     # the fast-starting organisation's survivors start far less often than its step-1 hazard says
     assert p[1, 0] < 0.5 * onset.probability(np.full((2, 1), 1))[1, 0]
     assert (out[:, -1] >= out[:, 0]).all() and (out[out > 0] >= 1).all()
+
+
+def test_a_series_at_zero_in_a_partial_month_can_start_in_the_rest_of_that_month():
+    """A series read at zero 10% into month 3 (t_exact 2.1) has 1.9 months of hazard before the
+    end of month 4, one read at the end of month 3 only one: the forecast at t = 4 is conditional
+    on zero through the time each was last read (it took both as at zero through month 3)."""
+    panel = make_panel({"a/full": [0, 0, 0, 0], "a/part": [0, 0, 0, 0]}, partial={"a/part": 2.1})
+    fit = bayesgrowth.fit(panel, "finetunes", draws=50, tune=50, chains=1, seed=2, progress=False)
+    steps = np.full((2, 1), 4.0)
+    started = np.mean([(fit.simulate(steps, seed=s)[:, 0] > 0).mean(axis=1) for s in range(200)], 0)
+    onset = fit._onset(fit.design.series_org, fit.design.release_batch, 50)
+
+    def log_survival(x: float) -> np.ndarray:
+        hazard = onset.cumulative_hazard(np.full((2, 1), x))
+        return frailty_log_survival(hazard, onset.frailty)
+
+    for row, since in enumerate((3.0, 2.1)):
+        expected = -np.expm1(log_survival(4.0) - log_survival(since))[row].mean()
+        assert started[row] == pytest.approx(expected, abs=0.015)
+    assert started[1] > 1.3 * started[0]
 
 
 def test_design_centres_the_log_step_at_its_mean_at_risk():
