@@ -307,11 +307,18 @@ class GrowthFit:
         """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon).
 
         ``release_batch`` is how many models the organisation releases this month, this one
-        included (1: on its own; see :class:`bayesgrowth.design.Design`).
+        included (1: on its own; see :class:`bayesgrowth.design.Design`). A fit whose onset
+        hazard has no release-batch slope (downloads) refuses any other batch, which would
+        change nothing.
         """
         _check_request(horizon, n_samples)
         _check_whole("the release batch", release_batch)
         d = self.design
+        if release_batch != 1 and "onset_batch" not in self.idata["posterior"]:
+            raise BayesGrowthError(
+                f"this {d.metric} fit's onset hazard has no release-batch slope: a release batch "
+                f"of {release_batch} would forecast the same as 1"
+            )
         known = list(d.organizations)
         if organization not in known:
             raise UnknownModelError(

@@ -313,6 +313,15 @@ def test_dormant_forecast_stays_sensible(panel, fitted):
     assert (never["q95"] < biggest).all(), "a series that never moved outgrows every other one"
 
 
+def test_a_release_batch_is_refused_where_the_onset_hazard_has_no_batch_slope(fitted):
+    """The download model's onset hazard has no release-batch slope: a batch other than 1 would
+    be ignored (the same forecast, no word said), so it is refused."""
+    org = str(fitted.design.organizations[0])
+    with pytest.raises(bayesgrowth.BayesGrowthError, match="no release-batch slope: a release"):
+        fitted.forecast_new(org, 3, release_batch=50, n_samples=50)
+    assert len(fitted.forecast_new(org, 3, release_batch=1, n_samples=50)) == 3
+
+
 def test_claim_table_on_a_crafted_panel(panel, study):
     """The DeepSeek table: one row per model and day, the claim where it applies, bands ordered."""
     table = study.table

@@ -139,8 +139,8 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option(
                 min=1,
-                help="With --new-model-of: models the organisation releases this month, this "
-                "one included (default 1: on its own).",
+                help="With --new-model-of, on a fine-tune fit: models the organisation releases "
+                "this month, this one included (default 1: on its own).",
                 show_default=False,
             ),
         ] = None,
