@@ -265,32 +265,28 @@ def dormant(
     started = np.zeros((n, s), dtype=bool)
     onset_at = np.zeros((n, s))
     # Each step's chance is conditional on zero through the time before it (the series' last
-    # observation for the first step), and a curve that starts then has its clock start there.
+    # observation for the first step), and a curve that starts then has its clock start there:
+    # growth follows a population curve in time since the series was last at zero, and the first
+    # count is at least 1 (that is what onset means). One pass per step, so a step's draws
+    # depend only on the steps before it, never on the horizon asked for.
     since = np.ceil(steps[:, :1]) - 1 if start is None else np.reshape(start, (n, 1))
-    for h in range(h_steps):
-        k = steps[:, h : h + 1]
-        p = onset.probability(k, since)
-        new = ~started & (rng.random((n, s)) < p)
-        onset_at = np.where(new, since, onset_at)
-        since = k
-        started |= new
-        out[:, h] = started
-    # Growth after onset along a population curve, in time since the series was last at zero
-    # before onset. The first count is at least 1 (that is what onset means).
     lam, sigma = np.exp(population.log_lam), np.exp(population.log_sigma)
     prev_c = np.zeros((n, s))
     level = np.zeros((n, s))
     run = np.full((n, s), -1)
     for h in range(h_steps):
-        local = steps[:, h : h + 1] - onset_at
-        on = out[:, h] > 0
-        c = m * cumulative(np.where(on, local, 0.0), lam, population.mu, sigma)
-        inc, run = increment(np.where(on, c - prev_c, 0.0), population.alpha, run, pause, rng)
-        first = on & (level == 0)
+        k = steps[:, h : h + 1]
+        new = ~started & (rng.random((n, s)) < onset.probability(k, since))
+        onset_at = np.where(new, since, onset_at)
+        since = k
+        started |= new
+        c = m * cumulative(np.where(started, k - onset_at, 0.0), lam, population.mu, sigma)
+        inc, run = increment(np.where(started, c - prev_c, 0.0), population.alpha, run, pause, rng)
+        first = started & (level == 0)
         run = np.where(first, 0, run)
-        level = np.where(first, np.maximum(level + inc, 1.0), level + np.where(on, inc, 0.0))
+        level = np.where(first, np.maximum(level + inc, 1.0), level + np.where(started, inc, 0.0))
         out[:, h] = level
-        prev_c = np.where(on, c, 0.0)
+        prev_c = np.where(started, c, 0.0)
     return out
 
 

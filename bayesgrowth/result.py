@@ -162,6 +162,9 @@ class GrowthFit:
         """
         d = self.design
         rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
+        # Series at zero draw from a stream of their own (spawning takes no number from ``rng``),
+        # so that no forecast depends on the horizon of the others' forecasts.
+        rng_dormant = rng.spawn(1)[0]
         steps = np.asarray(steps, dtype=float)
         out = np.empty((d.n_series, steps.shape[1], min(n_samples, self._n_draws())))
         if len(d.active):
@@ -184,7 +187,7 @@ class GrowthFit:
                 d.release_batch[dormant],
                 steps[dormant],
                 n_samples,
-                rng,
+                rng_dormant,
                 d.last_t_exact[dormant],
             )
         return out

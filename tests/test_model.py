@@ -109,6 +109,21 @@ def test_dormant_and_new_models_get_forecasts(fitted):
         fitted.forecast_new("nope", 3)
 
 
+def test_a_forecast_does_not_depend_on_the_horizon_asked_for(fitted):
+    """The first steps of a longer forecast are the shorter forecast, for every series.
+
+    Series at zero drew after the growing series' whole horizon (and their growth after all
+    their onset steps), so their first months changed with the horizon asked for.
+    """
+    short, long = fitted.forecast(3, n_samples=300), fitted.forecast(8, n_samples=300)
+    assert short["model"].str.contains("dormant").any()
+    pd.testing.assert_frame_equal(
+        short, long.groupby("model", sort=False).head(3).reset_index(drop=True)
+    )
+    new = fitted.forecast_new("synth-0", 3, n_samples=300)
+    pd.testing.assert_frame_equal(new, fitted.forecast_new("synth-0", 8, n_samples=300).head(3))
+
+
 def test_a_new_model_released_in_a_batch_starts_by_the_batch_slope(fitted):
     """With the posterior's release-batch slope set to -1 (the hazard falls with the batch), a
     new model released beside 49 others is forecast lower than one released on its own; a batch
