@@ -67,6 +67,7 @@ class Priors:
     * recent rate: the last ``recent_steps`` steps (3 months; downloads 7 days) of a series may
       run at :math:`e^{\\delta}` times its curve, with a series spread HalfNormal(0.5) (a factor
       of e^±0.5 ≈ 0.6–1.6 is a large but common change of pace); 0 steps switches the term off.
+      A whole number, so that the forecast moves the pace every ``recent_steps`` steps too.
 
     ``metric`` names the metric the priors are for (:meth:`for_metric`; a fit of the other metric
     refuses them), and every field is checked when the priors are made: scales must be positive
@@ -230,7 +231,12 @@ _RULES = {
     ),
     "a finite number >= 0": (
         lambda v: 0 <= v < math.inf,
-        ["onset_slope_scale", "onset_batch_scale", "recent_steps", "level_min_increments"],
+        ["onset_slope_scale", "onset_batch_scale", "level_min_increments"],
+    ),
+    # the model's recent window and the forecast's pace windows are the same whole steps
+    "a whole number >= 0": (
+        lambda v: 0 <= v < math.inf and v == int(v),
+        ["recent_steps"],
     ),
     "a number >= 0 (inf: never centred)": (
         lambda v: v >= 0,

@@ -34,6 +34,8 @@ def test_prior_curves_are_cumulative(metric):
         ({"mu_loc": "2.5"}, "mu_loc must be a finite number, not '2.5'"),
         ({"onset_slope_scale": -0.1}, "onset_slope_scale must be a finite number >= 0"),
         ({"centred_mu_count": -1.0}, "centred_mu_count must be a number >= 0"),
+        # the model would cover three steps and the forecast move the pace every two
+        ({"recent_steps": 2.5}, "recent_steps must be a whole number >= 0, not 2.5"),
         ({"sigma_by_organisation": 1}, "sigma_by_organisation must be True or False"),
         ({"metric": "likes"}, "metric must be one of finetunes, downloads, not 'likes'"),
     ],
