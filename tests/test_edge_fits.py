@@ -14,7 +14,6 @@ from panels import make_panel
 from pymc.initial_point import make_initial_point_fn
 
 import bayesgrowth
-from bayesgrowth import fitting
 from bayesgrowth.design import build_design
 from bayesgrowth.fitting import SamplingError, chain_starts, jittered_variables
 from bayesgrowth.model import build_model
@@ -136,11 +135,11 @@ def test_nutpie_fits_downloads_with_an_organisation_whose_series_are_all_at_zero
     assert fit.organisations().set_index("organization").loc["Idle", "active"] == 0
 
 
-def test_starts_nutpie_refuses_are_one_line_naming_what_to_try(idle_org_panel, monkeypatch):
+def test_starts_nutpie_refuses_are_one_line_naming_what_to_try():
     """Were every start refused, the error is one line that says what to try, not nutpie's Rust
-    error chain and backtrace."""
-    # the starts as they were: the idle organisation's elements at their prior's mode
-    monkeypatch.setattr(fitting, "_start_overrides", lambda model, metric: {})
+    error chain and backtrace. Here the onset hazard's prior sits at e^1000, which overflows: the
+    log density is -inf at every start."""
+    panel = make_panel({"a/z1": [0, 0, 0], "a/z2": [0, 0, 0, 0]})
     with pytest.raises(SamplingError, match=r"nutpie found no start .*--sampler pymc") as refused:
-        bayesgrowth.fit(idle_org_panel, "downloads", **TINY)
+        bayesgrowth.fit(panel, "finetunes", priors=Priors(onset_loc=1000.0), **TINY)
     assert "\n" not in str(refused.value)
