@@ -463,6 +463,52 @@ def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):
     )
 
 
+def test_parameters_command_writes_the_saved_fits_table_beside_the_authors(fitted, tmp_path):
+    """``bayesgrowth parameters`` writes the saved fit's parameter table, the authors' estimates
+    (kept in the fit file) beside ours with their μ moved from years to months, and repeats the
+    fit's sampling problems."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+    from bayesgrowth.result import GrowthFit
+
+    d = fitted.design
+    paper = pd.DataFrame(
+        {
+            "lambda_i": np.linspace(1.0, 9.0, d.n_series),
+            "mu_i": np.linspace(-1.0, 2.0, d.n_series),
+            "sigma_i": np.linspace(0.5, 3.0, d.n_series),
+        },
+        index=d.models,
+    )
+    tree = fitted.idata.copy()
+    stats = tree["sample_stats"].to_dataset()
+    stats["diverging"] = xr.ones_like(stats["diverging"])
+    tree["sample_stats"] = xr.DataTree(stats)
+    with_paper = GrowthFit(
+        tree, d, fitted.config, fitted.data_hash, diagnose(tree, 1.0), paper_fits=paper
+    )
+    path = with_paper.save(tmp_path / "fit.nc")
+    out = tmp_path / "parameters.csv"
+    result = CliRunner().invoke(app, ["parameters", "--fit", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"WARNING: {path} was sampled with a problem: {stats['diverging'].size} divergent" in (
+        result.output
+    )
+    table = pd.read_csv(out)
+    pd.testing.assert_frame_equal(
+        table,
+        fitted.parameters().assign(
+            paper_lambda=paper["lambda_i"].to_numpy(),
+            paper_mu=paper["mu_i"].to_numpy(),
+            paper_mu_months=paper["mu_i"].to_numpy() + np.log(12.0),
+            paper_sigma=paper["sigma_i"].to_numpy(),
+        ),
+        check_dtype=False,
+    )
+    assert len(table) == d.n_series and (table["status"] == "dormant").sum() == 6
+
+
 def test_forecast_command_forecasts_a_new_model_of_a_release_batch(fitted, tmp_path):
     from typer.testing import CliRunner
 
