@@ -158,6 +158,25 @@ def test_a_new_model_released_in_a_batch_starts_by_the_batch_slope(fitted):
             fitted.forecast_new("synth-0", 3, release_batch=batch)
 
 
+def test_a_dormant_series_is_forecast_by_its_own_release_batch(fitted):
+    """A fitted series still at zero takes off at the hazard of its own release batch: with the
+    posterior's batch slope set to -1, the dormant series, recorded as released beside 49 others,
+    start within a year in fewer draws than recorded as released on their own."""
+    idata = fitted.idata.copy(deep=True)
+    idata["posterior"]["onset_batch"] = idata["posterior"]["onset_batch"] * 0.0 - 1.0
+    d = fitted.design
+    dormant = ~np.isin(np.arange(d.n_series), d.active)
+    steps = d.last_t[:, None] + np.arange(1, 13)
+    started = {}
+    for batch in (1, 50):
+        design = dataclasses.replace(d, release_batch=np.where(dormant, batch, d.release_batch))
+        fit = bayesgrowth.GrowthFit(
+            idata, design, fitted.config, fitted.data_hash, fitted.diagnostics()
+        )
+        started[batch] = (fit.simulate(steps, n_samples=500, seed=3)[dormant, -1] > 0).mean()
+    assert started[50] < 0.5 * started[1], started
+
+
 def test_short_series_gets_a_forecast():
     """A model with one month of data still gets a finite, sensible band."""
     panel, _ = synthetic_panel(n_orgs=2, series_per_org=6, months=np.r_[1, [12] * 11], seed=5)
