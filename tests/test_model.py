@@ -391,7 +391,13 @@ def test_fit_command_saves_its_sampler_settings(tmp_path):
     result = CliRunner().invoke(app, [*args, "--target-accept", "0.95", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "diagnostics:" in result.output and "divergences" in result.output
-    settings = bayesgrowth.load(out).config.sampler
+    saved = bayesgrowth.load(out)
+    # fit() itself warns on stderr of each sampling problem (2 × 40 draws: a bulk ESS < 400),
+    # beside the diagnostics the command prints on stdout
+    assert saved.diagnostics().problems()
+    for problem in saved.diagnostics().problems():
+        assert f"WARNING: {problem}\n" in result.stderr
+    settings = saved.config.sampler
     assert (settings.draws, settings.tune, settings.seed) == (40, 40, 3)
     assert settings.target_accept == 0.95
     bad = CliRunner().invoke(app, [*args, "--sampler", "emcee", "--out", str(out)])
