@@ -158,6 +158,35 @@ def test_a_new_model_released_in_a_batch_starts_by_the_batch_slope(fitted):
             fitted.forecast_new("synth-0", 3, release_batch=batch)
 
 
+def test_dormant_series_start_as_often_as_the_posterior_hazard_says(fitted):
+    """The share of draws in which a fitted series still at zero gets its first count within a
+    year equals the chance the posterior gives it, 1 - S(t + 12) / S(t) with the Gamma-frailty
+    survival S(k) = (1 + θ H_k)^(-1/θ), averaged over the draws; computed here from the
+    posterior's onset variables and the model's formula (bayesgrowth.model), not the forecast's
+    code."""
+    d = fitted.design
+    post = fitted.idata["posterior"].to_dataset().stack(s=("chain", "draw"))
+    dormant = np.setdiff1d(np.arange(d.n_series), d.active)
+    last = int(d.last_t[dormant].max())
+    assert (d.last_t[dormant] == last).all()
+    steps = np.tile(last + np.arange(1, 13), (d.n_series, 1))
+    draws = post.sizes["s"]
+    simulated = fitted.simulate(steps, n_samples=draws, seed=4)[dormant, -1] > 0
+    j = np.arange(1, last + 13)
+    slope, frailty = post["onset_slope"].values, post["onset_frailty"].values
+    for i, series in enumerate(dormant):
+        eta = (
+            post["onset_org"].values[d.series_org[series]]
+            + post["onset_batch"].values * (np.log(d.release_batch[series]) - d.onset_batch_centre)
+            + slope * (np.log(j)[:, None] - d.onset_centre)
+        )
+        hazard = np.cumsum(np.exp(eta), axis=0)  # H_k for k = 1 .. last + 12, per draw
+        survival = (1 + frailty * hazard) ** (-1 / frailty)
+        chance = (1 - survival[-1] / survival[last - 1]).mean()
+        share = simulated[i].mean()
+        assert share == pytest.approx(chance, abs=4 * np.sqrt(chance * (1 - chance) / draws))
+
+
 def test_a_dormant_series_is_forecast_by_its_own_release_batch(fitted):
     """A fitted series still at zero takes off at the hazard of its own release batch: with the
     posterior's batch slope set to -1, the dormant series, recorded as released beside 49 others,
