@@ -187,6 +187,42 @@ def test_dormant_series_start_as_often_as_the_posterior_hazard_says(fitted):
         assert share == pytest.approx(chance, abs=4 * np.sqrt(chance * (1 - chance) / draws))
 
 
+def test_next_step_growth_is_what_the_posterior_expects(fitted):
+    """Each grown series' simulated growth in its next step has the mean the posterior gives it:
+    per draw, (1 - π) (c(t + 1) - c(t)) e^δ e^{s_δ²/2}, with the pause chance π after the
+    series' current run of quiet steps and the recent departure δ, whose first move in the
+    forecast is N(0, s_δ) (bayesgrowth.model); computed here from the posterior, not the
+    forecast's code."""
+    from scipy.special import expit, ndtr
+
+    d = fitted.design
+    post = fitted.idata["posterior"].to_dataset().stack(s=("chain", "draw"))
+    a = d.active
+    steps = (d.last_t + 1)[:, None]
+    sims = fitted.simulate(steps, n_samples=post.sizes["s"], seed=5)[a, 0]
+    growth = sims - d.last_value[a, None]
+
+    def curve(t):
+        z = (np.log(t[:, None]) - post["mu"].values) / np.exp(post["log_sigma"].values)
+        return np.expm1(np.exp(post["log_lam"].values) * ndtr(z))
+
+    run = d.last_run[a, None]
+    pause = expit(
+        post["pause_g"].values
+        + post["pause_size"].values * d.size[:, None]
+        + post["pause_slope"].values * np.log1p(np.maximum(run, 0))
+    )
+    pause = np.where(run >= 0, pause, 0.0)
+    expected = (
+        (1 - pause)
+        * (curve(steps[a, 0] - d.origin[a]) - curve(d.last_t_exact[a] - d.origin[a]))
+        * np.exp(post["recent"].values + post["s_recent"].values ** 2 / 2)
+    ).mean(axis=1)
+    assert (run > 0).sum() >= 3, "series in a quiet run, whose pause chance is higher"
+    error = 4 * growth.std(axis=1) / np.sqrt(growth.shape[1])
+    np.testing.assert_array_less(np.abs(growth.mean(axis=1) - expected), error + 1e-9)
+
+
 def test_a_dormant_series_is_forecast_by_its_own_release_batch(fitted):
     """A fitted series still at zero takes off at the hazard of its own release batch: with the
     posterior's batch slope set to -1, the dormant series, recorded as released beside 49 others,
