@@ -65,8 +65,12 @@ def test_parallel_fits_equal_serial_fits():
 
 def test_fit_panel_uses_exact_times_and_the_chosen_axis():
     counts = np.round(cumulative(MONTHS, 6.0, 3.5, 0.7)).astype(int).tolist()
-    panel = make_panel({"a": counts})
+    # the last month is partial, read at 23.4: fitted there, not at its step 24
+    panel = make_panel({"a": counts}, partial={"a": 23.4})
     months, years = fit_panel(panel, workers=1), fit_panel(panel, axis="years", workers=1)
+    exact = fit_curve(np.r_[MONTHS[:-1], 23.4], np.array(counts, dtype=float))
+    assert months[["lam", "mu", "sigma"]].iloc[0].tolist() == exact.params.tolist()
+    assert exact.mu != pytest.approx(fit_curve(MONTHS, np.array(counts, dtype=float)).mu)
     # t -> t/12 shifts mu by ln 12 and leaves lambda and sigma alone
     assert years["mu"].iat[0] == pytest.approx(months["mu"].iat[0] - np.log(12), abs=1e-4)
     assert years["lam"].iat[0] == pytest.approx(months["lam"].iat[0], rel=1e-4)
