@@ -359,3 +359,21 @@ def test_the_naive_anchors_on_the_real_snapshot():
     assert nonzero.loc["last-value", "share_off_2x"] == pytest.approx(56 / 596)
     assert nonzero.loc["linear-trend", "median_abs_log10_error"] == pytest.approx(0.058, abs=5e-4)
     assert nonzero.loc["linear-trend", "share_off_2x"] == pytest.approx(56 / 596)
+
+
+def test_the_paper_forecast_is_its_curve_fit_at_the_targets_exact_time():
+    """The paper's point forecast is the curve fitted to the history, evaluated at the target's
+    t_exact: a partial last month read at 14.3 is forecast there, not at its step 15."""
+    from bayesgrowth.baseline import fit_curve
+    from bayesgrowth.curves import cumulative
+
+    counts = np.round(cumulative(np.arange(16.0), 8.0, 2.5, 0.8)).astype(int).tolist()
+    panel = make_panel({"org/a": counts}, partial={"org/a": 14.3})
+    split = as_of_split(panel, AS_OF)
+    target = split.targets.iloc[0]
+    assert (target["t"], target["t_exact"]) == (15, 14.3)
+    history = split.history.series_of("org/a", "finetunes")
+    fit = fit_curve(history["t_exact"].to_numpy(), history["cumulative"].to_numpy(dtype=float))
+    f = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)], seed=0).forecasts
+    assert f["point"].iat[0] == pytest.approx(cumulative(14.3, *fit.params))
+    assert cumulative(15.0, *fit.params) > 1.05 * cumulative(14.3, *fit.params)
