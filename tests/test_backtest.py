@@ -144,6 +144,10 @@ def test_naive_forecasts_by_hand():
     assert got["last-value", "a"] == 10 and got["last-value", "b"] == 5
     assert got["linear-trend", "a"] == pytest.approx(10 + (10 - 2) / 3)  # slope of the last 3 steps
     assert got["linear-trend", "b"] == pytest.approx(5 + 5)  # a shorter series: all it has
+    # a target read part-way through its month (t_exact 9.5, step 10) is extended to 9.5
+    partial = make_panel({"a": [0, 1, 2, 3, 4, 6, 8, 10, 11, 12, 20]}, partial={"a": 9.5})
+    trend = run_backtest(as_of_split(partial, AS_OF), [LinearTrend()]).forecasts["point"].iat[0]
+    assert trend == pytest.approx(10 + (9.5 - 7) * (10 - 4) / 3)
 
 
 def test_metrics_table_and_subsets():
