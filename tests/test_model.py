@@ -223,6 +223,40 @@ def test_next_step_growth_is_what_the_posterior_expects(fitted):
     np.testing.assert_array_less(np.abs(growth.mean(axis=1) - expected), error + 1e-9)
 
 
+def test_organisation_table_holds_the_posterior_medians(fitted):
+    """``organisations()``: series counts, posterior medians of the organisation curve means and
+    dispersion, and the chance of a first count during step 1 and step 12 of a model released on
+    its own, from the posterior and the frailty survival S(k) = (1 + θ H_k)^(-1/θ)."""
+    d = fitted.design
+    post = fitted.idata["posterior"].to_dataset().stack(s=("chain", "draw"))
+    table = fitted.organisations().set_index("organization").loc[d.organizations]
+    assert table["series"].tolist() == [10, 10, 10] and table["active"].tolist() == [8, 8, 8]
+    for column, name, transform in (
+        ("lambda_median", "org_log_lam", np.exp),
+        ("mu_median", "org_mu", lambda x: x),
+        ("sigma_median", "org_log_sigma", np.exp),
+        ("dispersion_median", "disp_org", np.exp),
+    ):
+        expected = np.median(transform(post[name].values), axis=1)
+        np.testing.assert_allclose(table[column], expected, rtol=1e-12, err_msg=column)
+    j = np.arange(1, 13)
+    eta = (
+        post["onset_org"].values[:, None, :]
+        + post["onset_batch"].values * (np.log(1.0) - d.onset_batch_centre)
+        + post["onset_slope"].values * (np.log(j)[:, None] - d.onset_centre)
+    )
+    frailty = post["onset_frailty"].values
+    survival = (1 + frailty * np.cumsum(np.exp(eta), axis=1)) ** (-1 / frailty)
+    np.testing.assert_allclose(
+        table["onset_prob_step1"], np.median(1 - survival[:, 0], axis=1), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        table["onset_prob_step12"],
+        np.median(1 - survival[:, 11] / survival[:, 10], axis=1),
+        rtol=1e-9,
+    )
+
+
 def test_a_dormant_series_is_forecast_by_its_own_release_batch(fitted):
     """A fitted series still at zero takes off at the hazard of its own release batch: with the
     posterior's batch slope set to -1, the dormant series, recorded as released beside 49 others,
