@@ -27,14 +27,14 @@ FitPath = Annotated[
 
 
 RUN_RESULTS = (
-    "forecasts-{metric}.csv",
-    "forecasts-{metric}.png",
-    "parameters-{metric}.csv",
-    "extreme-paper-fits-{metric}.csv",
-    "organisations-{metric}.csv",
-    "diagnostics-{metric}.txt",
+    "forecasts.csv",
+    "forecasts.png",
+    "parameters.csv",
+    "extreme-paper-fits.csv",
+    "organisations.csv",
+    "diagnostics.txt",
 )
-"""The files ``run`` writes beside its fit, ``fit-{metric}.nc``."""
+"""The files ``run`` writes beside its fit ``fit-METRIC.nc``, each named ``NAME-METRIC.EXT``."""
 
 
 def _fit(data, metric, orgs, models, settings):
@@ -198,20 +198,19 @@ def register(app: typer.Typer) -> None:
         # left beside it: not the table of extreme paper fits, which data without the
         # authors' estimates do not rewrite, nor any table a run interrupted from here on
         # would not reach.
-        for name in RUN_RESULTS:
-            (out / name.format(metric=metric)).unlink(missing_ok=True)
+        files = {name: out / name.replace(".", f"-{metric}.", 1) for name in RUN_RESULTS}
+        for path in files.values():
+            path.unlink(missing_ok=True)
         result.save(fit_path)
         forecast = result.forecast(horizon)
-        write_csv(out / f"forecasts-{metric}.csv", forecast)
-        _plot_largest(panel, forecast, metric, out / f"forecasts-{metric}.png")
+        write_csv(files["forecasts.csv"], forecast)
+        _plot_largest(panel, forecast, metric, files["forecasts.png"])
         parameters = result.parameters()
-        write_csv(out / f"parameters-{metric}.csv", parameters)
+        write_csv(files["parameters.csv"], parameters)
         if "paper_lambda" in parameters:
             from bayesgrowth.report import extreme_paper_fits
 
-            write_csv(out / f"extreme-paper-fits-{metric}.csv", extreme_paper_fits(parameters))
-        write_csv(out / f"organisations-{metric}.csv", result.organisations())
-        write_text(
-            out / f"diagnostics-{metric}.txt", "\n".join(result.diagnostics().lines()) + "\n"
-        )
+            write_csv(files["extreme-paper-fits.csv"], extreme_paper_fits(parameters))
+        write_csv(files["organisations.csv"], result.organisations())
+        write_text(files["diagnostics.txt"], "\n".join(result.diagnostics().lines()) + "\n")
         print(f"results written to {out}/")
