@@ -49,11 +49,35 @@ def cumulative(
     numpy.ndarray
         The cumulative count, ``m * (exp(lam * Phi((ln t - mu) / sigma)) - 1)``.
     """
+    return m * np.expm1(log_growth(t, lam, mu, sigma))
+
+
+def log_growth(t: ArrayLike, lam: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+    """:math:`\\lambda\\,\\Phi((\\ln t - \\mu)/\\sigma)`, that is ln(1 + c(t)/m); 0 at t ≤ 0.
+
+    Finite wherever λ is, while c(t) itself overflows to inf once this passes about 709.
+    """
     t = np.asarray(t, dtype=float)
     with np.errstate(divide="ignore"):
         z = (np.log(np.where(t > 0, t, 1.0)) - mu) / sigma
-    phi = np.where(t > 0, ndtr(z), 0.0)
-    return m * np.expm1(lam * phi)
+    return lam * np.where(t > 0, ndtr(z), 0.0)
+
+
+def growth_between(before: ArrayLike, after: ArrayLike, m: float = 1.0) -> np.ndarray:
+    """c(t₁) − c(t₀) from the log growths at t₀ and t₁ (:func:`log_growth`), without inf − inf.
+
+    Where both curve values are finite this is their plain difference,
+    ``m * expm1(after) - m * expm1(before)``. Past float range (``after`` above about 709) it is
+    computed as :math:`m\\,e^{x_1}(1 - e^{x_0 - x_1})` on the log scale: inf only where the
+    increase itself overflows, 0 where the curve has stopped rising. Subtracting two overflowed
+    values instead gives NaN, which a forecast would read as no growth.
+    """
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        plain = m * np.expm1(after) - m * np.expm1(before)
+        gap = np.minimum(before - after, 0.0)
+        logged = np.exp(np.log(m) + after + np.log(-np.expm1(gap)))
+    return np.where(np.isfinite(plain), plain, logged)
 
 
 def final_size(lam: ArrayLike, m: float = 1.0) -> np.ndarray:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from bayesgrowth.curves import cumulative
+from bayesgrowth.curves import growth_between, log_growth
 
 MEAN_CAP = 1e12
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -146,7 +146,7 @@ def grow(
     rate = np.exp(pace)
     moves = np.broadcast_to(np.asarray(draws.pace_spread, dtype=float), (s,))
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
-    prev_c = m * cumulative(
+    prev_x = log_growth(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
     )
     run = np.broadcast_to(
@@ -157,11 +157,11 @@ def grow(
         if h % draws.pace_window == 0 and np.any(moves):
             pace = pace + moves * rng.standard_normal((n, s))
             rate = np.exp(pace)
-        c = m * cumulative(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment((c - prev_c) * rate, draws.alpha, run, pause, rng)
+        x = log_growth(steps[:, h : h + 1], lam, draws.mu, sigma)
+        inc, run = increment(growth_between(prev_x, x, m) * rate, draws.alpha, run, pause, rng)
         level += inc
         out[:, h] = level
-        prev_c = c
+        prev_x = x
     return out
 
 
@@ -271,7 +271,7 @@ def dormant(
     # depend only on the steps before it, never on the horizon asked for.
     since = np.ceil(steps[:, :1]) - 1 if start is None else np.reshape(start, (n, 1))
     lam, sigma = np.exp(population.log_lam), np.exp(population.log_sigma)
-    prev_c = np.zeros((n, s))
+    prev_x = np.zeros((n, s))
     level = np.zeros((n, s))
     run = np.full((n, s), -1)
     for h in range(h_steps):
@@ -280,13 +280,14 @@ def dormant(
         onset_at = np.where(new, since, onset_at)
         since = k
         started |= new
-        c = m * cumulative(np.where(started, k - onset_at, 0.0), lam, population.mu, sigma)
-        inc, run = increment(np.where(started, c - prev_c, 0.0), population.alpha, run, pause, rng)
+        x = log_growth(np.where(started, k - onset_at, 0.0), lam, population.mu, sigma)
+        mean = np.where(started, growth_between(prev_x, x, m), 0.0)
+        inc, run = increment(mean, population.alpha, run, pause, rng)
         first = started & (level == 0)
         run = np.where(first, 0, run)
         level = np.where(first, np.maximum(level + inc, 1.0), level + np.where(started, inc, 0.0))
         out[:, h] = level
-        prev_c = np.where(started, c, 0.0)
+        prev_x = np.where(started, x, 0.0)
     return out
 
 

@@ -13,10 +13,11 @@ import xarray as xr
 from synthfit import PAUSE
 
 import bayesgrowth
+from bayesgrowth.curves import growth_between
 from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 from bayesgrowth.fitfile import FitFileError
-from bayesgrowth.forecast import poisson_gamma
+from bayesgrowth.forecast import CurveDraws, grow, poisson_gamma
 from bayesgrowth.synthetic import synthetic_panel
 
 
@@ -327,6 +328,35 @@ def test_poisson_gamma_survives_exploding_means():
     draws = poisson_gamma(np.array([1e30, np.inf, np.nan, 5.0, 0.0]), np.array(0.5), rng)
     assert np.isfinite(draws).all()
     assert draws[4] == 0 and draws[0] <= 1e13
+
+
+def test_curve_increases_past_float_range_are_not_nan():
+    # Finite curve values: the plain difference, to the bit.
+    assert growth_between(2.0, 3.0) == np.expm1(3.0) - np.expm1(2.0)
+    # c(t) overflows past ln(1 + c) ≈ 709.8; the increase between two such times is not inf − inf.
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.expm1(710.0))
+    assert growth_between(710.0, 710.0) == 0.0
+    step = growth_between(709.5, 710.0)
+    assert np.isfinite(step) and np.isclose(np.log(step), 710.0 + np.log(-np.expm1(-0.5)))
+    assert growth_between(800.0, 801.0) == np.inf
+
+
+def test_a_draw_whose_curve_overflows_keeps_growing_at_the_capped_mean():
+    # λ = 2000: λΦ passes 709 by t = 10, so c(t) is inf at every forecast step. Subtracting
+    # those infs gave NaN, read as no growth: the forecast stopped at its start value.
+    draws = CurveDraws(
+        log_lam=np.full((1, 3), np.log(2000.0)),
+        mu=np.zeros((1, 3)),
+        log_sigma=np.zeros((1, 3)),
+        alpha=np.full((1, 3), 5.0),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warnings either
+        out = grow(
+            draws, np.array([10.0]), np.array([100.0]), np.arange(11, 15), np.random.default_rng(0)
+        )
+    assert (np.diff(out[0], axis=0) > 1e10).all() and (out[0, 0] > 100.0).all()
 
 
 def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
