@@ -246,8 +246,10 @@ def build_design(panel: Panel, metric: str = "finetunes") -> Design:
 
     # Onset hazard: steps spent at zero. Step k is at risk when the count at k-1 is 0 (and k-1
     # is observed); the event is a count > 0 at k. Partial steps are left out: a hazard per full
-    # step is what forecasting needs.
-    at_risk = prev & (np.r_[np.nan, y[:-1]] == 0) & complete & ~censored[idx]
+    # step is what forecasting needs. After an unrecorded step the previous row is earlier than
+    # k - 1, and a first count seen then may have come in any step since it.
+    after_k_minus_1 = np.r_[False, step[1:] - step[:-1] == 1]
+    at_risk = prev & after_k_minus_1 & (np.r_[np.nan, y[:-1]] == 0) & complete & ~censored[idx]
     release_batch = _release_batch(series)
     cells = pd.DataFrame(
         {

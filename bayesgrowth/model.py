@@ -512,8 +512,9 @@ def onset_loglik(
     :math:`H_{ok} = \\sum_{j \\le k} e^{\\eta_{oj}}`, and the series still at zero after k − 1
     start during k with probability
     :math:`1 - \\exp(-D_{ok})`, :math:`D_{ok} = (\\log(1 + θH_{ok}) - \\log(1 + θH_{o,k-1}))/θ`.
-    Every series enters the at-risk set at step 1, so the cells' binomial likelihood with that
-    chance is exact. The binomial coefficient is left out (a constant).
+    A cell counts only series seen at zero at k − 1 (step 1 for most; the step after the next
+    recorded zero for one after an unrecorded step), so the cells' binomial likelihood with that
+    conditional chance is exact. The binomial coefficient is left out (a constant).
     """
     steps = design.onset_step.astype(int)
     if not len(steps):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytensor.tensor as pt
@@ -153,6 +155,19 @@ def test_design_centres_the_log_step_at_its_mean_at_risk():
     design = build_design(make_panel({"org/a": [0, 0, 3], "org/b": [0, 0, 0, 0, 0]}), "finetunes")
     expected = (2 * np.log(1) + 2 * np.log(2) + np.log(3) + np.log(4)) / 6
     assert design.onset_centre == pytest.approx(expected)
+
+
+def test_a_step_after_an_unrecorded_one_is_not_an_onset_cell():
+    """Days 3 and 4 unrecorded: org/late was at zero on day 2 and counted on day 5, so its first
+    count came in one of three days, not in day 5; org/quiet, at zero on days 2, 5 and 6, is at
+    risk again on day 6 (day 5 recorded), not on day 5."""
+    counts = {"org/late": [0, 0, 0, 0, 0, 5, 9], "org/quiet": [0, 0, 0, 0, 0, 0, 0]}
+    panel = make_panel(counts, metric="downloads")
+    obs = panel.observations
+    recorded = obs[~obs["t"].isin([3, 4])].reset_index(drop=True)
+    design = build_design(dataclasses.replace(panel, observations=recorded), "downloads")
+    cells = list(zip(design.onset_step, design.onset_at_risk, design.onset_events, strict=True))
+    assert cells == [(1, 2, 0), (2, 2, 0), (6, 1, 0)]
 
 
 def test_release_batch_is_counted_by_organisation_and_calendar_month():
