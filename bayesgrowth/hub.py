@@ -1,9 +1,9 @@
 """The Hugging Face Hub client: construction, retries where huggingface_hub has none, clear errors.
 
 This relies on huggingface_hub 2.x (pyproject pins ``>=2.4,<3``). There, a model listing retries each
-page on 408/429/5xx and dropped connections (honouring ``Retry-After``), but ``model_info`` retries
-nothing, a page whose body is not valid JSON ends the listing, and the shared HTTP client has no
-timeout. :func:`call` and :func:`listing` retry those cases; :func:`make_api` sets a timeout.
+page on 408/429/5xx and dropped connections (waiting for a rate limit to reset), but ``model_info``
+retries nothing, a page whose body is not valid JSON ends the listing, and the shared HTTP client
+has no timeout. :func:`call` and :func:`listing` retry those cases; :func:`make_api` sets a timeout.
 
 Failures come in three kinds. :class:`ModelUnavailable`: the Hub says this model does not exist or
 may not be read (retrying cannot help: ``collect finetunes`` skips it). :class:`HubUnavailable`: the
@@ -32,7 +32,7 @@ from functools import partial
 import httpx2
 from huggingface_hub import HfApi, ModelInfo, get_token, is_offline_mode
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
-from huggingface_hub.utils import set_client_factory
+from huggingface_hub.utils import parse_ratelimit_headers, set_client_factory
 
 # Private, but the only way to keep huggingface_hub's request hooks (offline mode, request ids) while
 # adding a timeout: list_models() takes no timeout and the default client waits forever.
@@ -97,7 +97,8 @@ class RetryPolicy:
     base_s
         Wait before the first retry; it doubles each time, up to ``cap_s``.
     cap_s
-        Longest backoff wait. A server's ``Retry-After`` is honoured even when longer.
+        Longest backoff wait. The wait a server asks for (see :func:`server_wait`) is honoured even
+        when longer.
     """
 
     attempts: int = 6
@@ -161,8 +162,9 @@ def _client_with_timeout(timeout_s: float) -> httpx2.Client:
 def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = stderr_log) -> T:
     """Run ``fn`` (one or more Hub requests), retrying transient failures.
 
-    Transient: HTTP 408, 429 and 5xx (waiting at least ``Retry-After`` when given), dropped or timed
-    out connections, a body that is not valid JSON. Permanent: any other HTTP error, raised at once.
+    Transient: HTTP 408, 429 and 5xx (waiting at least as long as the Hub asks: see
+    :func:`server_wait`), dropped or timed out connections, a body that is not valid JSON.
+    Permanent: any other HTTP error, raised at once.
 
     Parameters
     ----------
@@ -297,11 +299,25 @@ def _transient(exc: Exception, model: str) -> tuple[str, float | None]:
     if status is None:
         return f"connection problem ({type(exc).__name__})", None
     if status in RETRYABLE_STATUS:
-        return f"HTTP {status}", _retry_after(exc.response.headers.get("Retry-After"))
+        return f"HTTP {status}", server_wait(exc.response)
     message = _REFUSED.get(status, f"the Hub refused the request (HTTP {status})")
     if status in (403, 404) or isinstance(exc, RepositoryNotFoundError):
         raise ModelUnavailable(message, model=model, status=status) from None
     raise HubError(message, model=model, status=status) from None
+
+
+def server_wait(response: httpx2.Response) -> float | None:
+    """Seconds the Hub asks a client to wait before it tries again, or ``None``.
+
+    The Hub answers a rate limit (HTTP 429) with ``RateLimit: "api";r=0;t=SECONDS`` (IETF draft
+    ``ratelimit-headers``, version 9), not ``Retry-After``: a request before the window resets is
+    refused again. As huggingface_hub does, that reset (plus a second) comes first, then
+    ``Retry-After``.
+    """
+    limit = parse_ratelimit_headers(response.headers)
+    if response.status_code == 429 and limit is not None and limit.remaining == 0:
+        return float(limit.reset_in_seconds + 1)
+    return _retry_after(response.headers.get("Retry-After"))
 
 
 def _retry_after(value: str | None) -> float | None:

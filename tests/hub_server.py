@@ -10,8 +10,9 @@ It implements what ``bayesgrowth collect`` uses, as huggingface_hub 2.x calls it
   ``base_model:ORG/NAME`` matches every relation, ``base_model:RELATION:ORG/NAME`` only that one.
 
 Faults are queued with :meth:`FakeHub.inject` and each is used once: ``"429"`` (with
-``Retry-After``), ``"500"``, ``"drop"`` (headers and half the body, then the connection is closed),
-``"malformed"`` (status 200, truncated JSON), ``"stall"`` (the reply waits until
+``Retry-After: retry_after``, or, as the Hub answers, ``RateLimit: "api";r=0;t=reset`` and its
+``RateLimit-Policy``), ``"500"``, ``"drop"`` (headers and half the body, then the connection is
+closed), ``"malformed"`` (status 200, truncated JSON), ``"stall"`` (the reply waits until
 :meth:`FakeHub.release`), or a status code as ``"401"``/``"403"``. Every request is logged.
 """
 
@@ -39,6 +40,7 @@ class Fault:
     model: str | None = None  # model id (info) or the base model / author in the query (list)
     page: int | None = None
     retry_after: int | None = None
+    reset: int | None = None
 
 
 @dataclass
@@ -85,10 +87,12 @@ class FakeHub:
             self.add_model(model_id, created)
         self.children.setdefault((base, relation), []).extend(children)
 
-    def inject(self, action: str, kind: str, *, model=None, page=None, retry_after=None) -> None:
+    def inject(
+        self, action: str, kind: str, *, model=None, page=None, retry_after=None, reset=None
+    ) -> None:
         """Queue a fault for the next matching request (see the module docstring)."""
         with self._lock:
-            self.faults.append(Fault(action, kind, model, page, retry_after))
+            self.faults.append(Fault(action, kind, model, page, retry_after, reset))
 
     def release(self) -> None:
         """Let stalled replies go on."""
@@ -223,6 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
             fake._release.wait(timeout=60)
         elif fault and fault.action == "429":
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+            if fault.reset is not None:  # the Hub's own (IETF draft 9): none used, reset in t s
+                headers["RateLimit"] = f'"api";r=0;t={fault.reset}'
+                headers["RateLimit-Policy"] = '"fixed window";"api";q=500;w=300'
             return self._send(429, {"error": "rate limited"}, headers)
         elif fault and fault.action.isdigit():
             return self._send(int(fault.action), {"error": f"injected {fault.action}"})

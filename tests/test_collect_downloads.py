@@ -329,3 +329,23 @@ def test_many_failures_end_in_a_short_line(tmp_path, capfd, monkeypatch):
     )
     for model in gone:
         assert f"{model}: failed: {model}: not found on the Hub (HTTP 404)" in err
+
+
+def test_a_rate_limited_request_waits_for_the_hubs_window_to_reset(tmp_path, capfd, monkeypatch):
+    """The Hub answers a rate limit with ``RateLimit: "api";r=0;t=SECONDS`` (no ``Retry-After``):
+    a retry before the window resets is refused again, so six quick tries would fail the model."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    set_counts(hub, alpha=10)
+    hub.inject("429", "info", model="acme/alpha", reset=1)
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "acme/alpha",
+            "--store", tmp_path, "--date", "2025-02-01", "--endpoint", hub.url,
+            "--backoff-base", "0.01",
+        )  # fmt: skip
+    assert code == 0, err
+    limited, retried = hub.requests
+    assert (limited.outcome, retried.outcome) == ("429", "ok")
+    assert retried.time - limited.time >= 1.0
+    assert "acme/alpha: HTTP 429; retrying in 2.0s (try 2/6)" in err
