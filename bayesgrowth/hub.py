@@ -7,7 +7,8 @@ has no timeout. :func:`call` and :func:`listing` retry those cases; :func:`make_
 
 Failures come in three kinds. :class:`ModelUnavailable`: the Hub says this model does not exist or
 may not be read (retrying cannot help: ``collect finetunes`` skips it). :class:`HubUnavailable`: the
-Hub cannot be used at all (unreachable, offline mode, an unusable token: a collector stops at once).
+Hub cannot be used at all (unreachable, offline mode, an unusable token, a token the Hub refuses: a
+collector stops at once).
 Any other :class:`~bayesgrowth.errors.HubError`: this model failed (a collector goes on with the
 rest, and the same command retries it).
 
@@ -51,6 +52,9 @@ _REFUSED = {
     404: "not found on the Hub (HTTP 404): check the model id",
 }
 
+_INVALID_TOKEN = "Invalid credentials in Authorization header"
+"""What the Hub says, with HTTP 401, to every request carrying a token it does not accept (revoked,
+expired, mistyped), public models included."""
 _UNREACHABLE = (httpx2.ConnectError, httpx2.TimeoutException)
 """Failures that say nothing about one model: the Hub could not be reached (refused, no DNS, no
 answer in time)."""
@@ -187,7 +191,8 @@ def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = 
     ModelUnavailable
         When the Hub says the model does not exist or may not be read (HTTP 403/404, some 401s).
     HubUnavailable
-        When every try failed to reach the Hub (naming its host, not the token).
+        When every try failed to reach the Hub (naming its host, not the token), or the Hub refuses
+        the token.
     HubError
         For other refusals (naming the model), or when every try failed otherwise.
     """
@@ -292,7 +297,8 @@ def _status(exc: Exception) -> int | None:
 
 
 def _transient(exc: Exception, model: str) -> tuple[str, float | None]:
-    """Describe a transient failure and its ``Retry-After``; raise :class:`HubError` otherwise."""
+    """Describe a transient failure and its wait; raise :class:`HubError` otherwise (or
+    :class:`HubUnavailable` for a token the Hub refuses)."""
     if isinstance(exc, json.JSONDecodeError):
         return "malformed JSON in the response", None
     status = _status(exc)
@@ -300,6 +306,11 @@ def _transient(exc: Exception, model: str) -> tuple[str, float | None]:
         return f"connection problem ({type(exc).__name__})", None
     if status in RETRYABLE_STATUS:
         return f"HTTP {status}", server_wait(exc.response)
+    if status == 401 and _INVALID_TOKEN in (exc.server_message or ""):
+        raise HubUnavailable(
+            "the Hub refuses the token (HTTP 401: invalid credentials in the Authorization header): "
+            "set HF_TOKEN again or run `hf auth login`, then run the same command again"
+        ) from None
     message = _REFUSED.get(status, f"the Hub refused the request (HTTP {status})")
     if status in (403, 404) or isinstance(exc, RepositoryNotFoundError):
         raise ModelUnavailable(message, model=model, status=status) from None

@@ -14,6 +14,10 @@ Faults are queued with :meth:`FakeHub.inject` and each is used once: ``"429"`` (
 ``RateLimit-Policy``), ``"500"``, ``"drop"`` (headers and half the body, then the connection is
 closed), ``"malformed"`` (status 200, truncated JSON), ``"stall"`` (the reply waits until
 :meth:`FakeHub.release`), or a status code as ``"401"``/``"403"``. Every request is logged.
+
+A token given to :meth:`FakeHub.refuse_token` (revoked, mistyped) is refused on every request, as
+the Hub refuses it even for a public model: HTTP 401, ``X-Error-Message: Invalid credentials in
+Authorization header``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class FakeHub:
         self.models: dict[str, dict] = {}
         self.children: dict[tuple[str, str], list[str]] = {}
         self.faults: list[Fault] = []
+        self.refused_tokens: set[str] = set()
         self.requests: list[Request] = []
         self.stalled = threading.Event()
         self._release = threading.Event()
@@ -93,6 +98,10 @@ class FakeHub:
         """Queue a fault for the next matching request (see the module docstring)."""
         with self._lock:
             self.faults.append(Fault(action, kind, model, page, retry_after, reset))
+
+    def refuse_token(self, token: str) -> None:
+        """Answer every request that carries ``token`` as the Hub answers an invalid one."""
+        self.refused_tokens.add(token)
 
     def release(self) -> None:
         """Let stalled replies go on."""
@@ -209,8 +218,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, kind: str, model: str | None, page: int | None, query: dict) -> None:
         fake = self.fake
-        fault = fake._take_fault(kind, model, page)
-        outcome = fault.action if fault else "ok"
+        authorization = self.headers.get("Authorization")
+        refused = authorization in {f"Bearer {t}" for t in fake.refused_tokens}
+        fault = None if refused else fake._take_fault(kind, model, page)
+        outcome = "invalid token" if refused else fault.action if fault else "ok"
         fake.requests.append(
             Request(
                 time.monotonic(),
@@ -218,10 +229,13 @@ class _Handler(BaseHTTPRequestHandler):
                 model,
                 page,
                 outcome,
-                self.headers.get("Authorization"),
+                authorization,
                 query,
             )
         )
+        if refused:
+            message = "Invalid credentials in Authorization header"
+            return self._send(401, {"error": message}, {"X-Error-Message": message})
         if fault and fault.action == "stall":
             fake.stalled.set()
             fake._release.wait(timeout=60)

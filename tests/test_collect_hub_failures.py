@@ -131,3 +131,31 @@ def test_an_unusable_hub_setting_is_one_line_before_any_work(
     assert proc.stderr.strip() == message
     assert "SECR" not in proc.stdout + proc.stderr
     assert hub.requests == [] and not store.exists()
+
+
+@pytest.mark.parametrize("command", ["downloads", "finetunes"])
+def test_a_token_the_hub_refuses_stops_the_run_at_the_first_model(
+    tmp_path, capfd, monkeypatch, command
+):
+    """A revoked or mistyped token is refused on every request, public models included: the
+    run stops with one line about the token, not one failure per model blaming each model."""
+    hub_env(monkeypatch, tmp_path)
+    out = tmp_path / "out"
+    hub = FakeHub()
+    for model in ("acme/a", "acme/b", "acme/c"):
+        hub.add_model(model, CREATED, downloads_all_time=5)
+    hub.refuse_token(TOKEN)
+    where = ["--store", out, "--date", "2025-02-01"] if command == "downloads" else ["--out", out]
+    with hub:
+        code, stdout, err = run_cli(
+            capfd, monkeypatch, "collect", command, "--model", "acme/a", "--model", "acme/b",
+            "--model", "acme/c", *where, "--endpoint", hub.url, "--backoff-base", "0.01",
+        )  # fmt: skip
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "error: the Hub refuses the token (HTTP 401: invalid credentials in the Authorization "
+        "header): set HF_TOKEN again or run `hf auth login`, then run the same command again"
+    )
+    assert [r.model for r in hub.requests] == ["acme/a"]
+    assert TOKEN not in stdout + err and "Traceback" not in err
+    assert not list(out.rglob("*.csv"))
