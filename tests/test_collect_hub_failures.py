@@ -159,3 +159,24 @@ def test_a_token_the_hub_refuses_stops_the_run_at_the_first_model(
     assert [r.model for r in hub.requests] == ["acme/a"]
     assert TOKEN not in stdout + err and "Traceback" not in err
     assert not list(out.rglob("*.csv"))
+
+
+@pytest.mark.parametrize(("command", "option"), [("downloads", "--store"), ("finetunes", "--out")])
+def test_an_output_that_is_a_file_is_one_line_before_any_request(
+    tmp_path, capfd, monkeypatch, command, option
+):
+    hub_env(monkeypatch, tmp_path)
+    path = tmp_path / "models.txt"
+    path.write_text("acme/a\n")
+    hub = FakeHub()
+    hub.add_model("acme/a", CREATED, downloads_all_time=5)
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", command, "--model", "acme/a", option, path,
+            "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 1
+    assert (
+        err.strip() == f"error: {path} is a file, not a directory: give a directory for the results"
+    )
+    assert hub.requests == [] and path.read_text() == "acme/a\n"

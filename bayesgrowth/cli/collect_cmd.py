@@ -14,6 +14,7 @@ from bayesgrowth.collect import RELATIONS, collect_finetunes, is_organisation_na
 from bayesgrowth.downloads import collect_downloads
 from bayesgrowth.hub import RetryPolicy, make_api, summary
 from bayesgrowth.panel import to_utc
+from bayesgrowth.store import prepare_directory
 
 collect_app = typer.Typer(
     help="Collect live data from the Hugging Face Hub (token: HF_TOKEN or `hf auth login`).",
@@ -145,8 +146,8 @@ def finetunes(
             f"{relations!r}: choose from {', '.join(RELATIONS)}", param_hint="--relations"
         )
     result = collect_finetunes(
-        make_api(endpoint),
-        out,
+        make_api(endpoint),  # first: an unusable Hub setting creates nothing
+        prepare_directory(out),
         models=models,
         orgs=org or [],
         relations=chosen,
@@ -196,7 +197,11 @@ def downloads(
     except ValueError:
         raise typer.BadParameter(f"{day!r} is not YYYY-MM-DD", param_hint="--date") from None
     result = collect_downloads(
-        make_api(endpoint), store, models, day=today, policy=RetryPolicy(base_s=backoff_base)
+        make_api(endpoint),  # first: an unusable Hub setting creates nothing
+        prepare_directory(store),
+        models,
+        day=today,
+        policy=RetryPolicy(base_s=backoff_base),
     )
     print(
         f"{today}: recorded {len(result.recorded)}, already recorded {len(result.unchanged)}, "
