@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -180,3 +181,33 @@ def test_an_output_that_is_a_file_is_one_line_before_any_request(
         err.strip() == f"error: {path} is a file, not a directory: give a directory for the results"
     )
     assert hub.requests == [] and path.read_text() == "acme/a\n"
+
+
+@pytest.mark.parametrize(("command", "option"), [("downloads", "--store"), ("finetunes", "--out")])
+def test_a_checksummed_copy_of_the_snapshot_is_refused_before_any_request(
+    tmp_path, capfd, monkeypatch, command, option
+):
+    """The loader verifies every file a SHA256SUMS lists: a count collected into one of them
+    would leave the directory unreadable ("sha256 does not match SHA256SUMS")."""
+    hub_env(monkeypatch, tmp_path)
+    copy = tmp_path / "snapshot-copy"
+    (copy / "download").mkdir(parents=True)
+    table = "model,2025-02-18 00:00:00,created_at\nacme/a,3,2024-06-01 00:00:00+00:00\n"
+    (copy / "download" / "acme.csv").write_text(table)
+    digest = hashlib.sha256(table.encode()).hexdigest()
+    (copy / "SHA256SUMS").write_text(f"{digest}  download/acme.csv\n")
+    hub = FakeHub()
+    hub.add_model("acme/a", CREATED, downloads_all_time=5)
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", command, "--model", "acme/a", option, copy,
+            "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 1
+    assert err.strip() == (
+        f"error: {copy} holds SHA256SUMS, which the loader checks every file it lists against: "
+        "collecting would change those files and leave the directory unreadable; delete "
+        f"{copy / 'SHA256SUMS'} to make the copy your own store, or collect elsewhere"
+    )
+    assert hub.requests == [] and (copy / "download" / "acme.csv").read_text() == table
+    assert sorted(p.name for p in copy.iterdir()) == ["SHA256SUMS", "download"]

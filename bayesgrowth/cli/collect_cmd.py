@@ -12,8 +12,10 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from bayesgrowth.collect import RELATIONS, collect_finetunes, is_organisation_name
 from bayesgrowth.downloads import collect_downloads
+from bayesgrowth.errors import OutputError
 from bayesgrowth.hub import RetryPolicy, make_api, summary
 from bayesgrowth.panel import to_utc
+from bayesgrowth.snapshot import CHECKSUMS
 from bayesgrowth.store import prepare_directory
 
 collect_app = typer.Typer(
@@ -72,6 +74,22 @@ def _model_ids(models: list[str] | None, from_file: Path | None) -> list[str]:
         except HFValidationError as exc:
             raise typer.BadParameter(str(exc), param_hint=where) from None
     return list(dict.fromkeys(model for model, _ in ids))
+
+
+def _store_directory(path: Path) -> Path:
+    """The directory a collection writes into, created (see :func:`prepare_directory`).
+
+    A copy of the snapshot with its ``SHA256SUMS`` is refused: the loader checks every file listed
+    there, so a count collected into one of them would leave the directory unreadable.
+    """
+    prepare_directory(path)
+    if (path / CHECKSUMS).is_file():
+        raise OutputError(
+            f"{path} holds {CHECKSUMS}, which the loader checks every file it lists against: "
+            "collecting would change those files and leave the directory unreadable; delete "
+            f"{path / CHECKSUMS} to make the copy your own store, or collect elsewhere"
+        )
+    return path
 
 
 @collect_app.command("finetunes")
@@ -147,7 +165,7 @@ def finetunes(
         )
     result = collect_finetunes(
         make_api(endpoint),  # first: an unusable Hub setting creates nothing
-        prepare_directory(out),
+        _store_directory(out),
         models=models,
         orgs=org or [],
         relations=chosen,
@@ -198,7 +216,7 @@ def downloads(
         raise typer.BadParameter(f"{day!r} is not YYYY-MM-DD", param_hint="--date") from None
     result = collect_downloads(
         make_api(endpoint),  # first: an unusable Hub setting creates nothing
-        prepare_directory(store),
+        _store_directory(store),
         models,
         day=today,
         policy=RetryPolicy(base_s=backoff_base),
