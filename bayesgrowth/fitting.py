@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,11 @@ class SamplerSettings:
     target_accept: float = defaults.TARGET_ACCEPT
 
     def __post_init__(self) -> None:
+        for name in ("draws", "tune", "chains", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                # nutpie raised a TypeError on a fractional seed only after the model compiled.
+                raise SamplingError(f"{name} must be a whole number, not {value!r}")
         if self.sampler not in SAMPLERS:
             raise SamplingError(
                 f"unknown sampler {self.sampler!r}; choose one of {', '.join(SAMPLERS)}"
@@ -77,9 +82,9 @@ class SamplerSettings:
             raise SamplingError("nutpie needs at least 1 tuning step; for none, --sampler pymc")
         if not 0 <= self.seed < 2**32:
             raise SamplingError(f"the seed must lie between 0 and 2**32 - 1, not {self.seed}")
-        if not 0 < self.target_accept < 1:
+        if not (isinstance(self.target_accept, Real) and 0 < self.target_accept < 1):
             raise SamplingError(
-                f"target_accept must lie strictly between 0 and 1, not {self.target_accept}"
+                f"target_accept must lie strictly between 0 and 1, not {self.target_accept!r}"
             )
 
 

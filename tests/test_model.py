@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import re
 import warnings
 
 import numpy as np
@@ -410,6 +411,26 @@ def test_fit_command_saves_its_sampler_settings(tmp_path):
     bad = CliRunner().invoke(app, ["fit", "--data", str(root), "--tune", "0", "--out", str(out)])
     assert isinstance(bad.exception, SamplingError)
     assert "nutpie needs at least 1 tuning step" in str(bad.exception)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        # a fractional seed was nutpie's TypeError traceback after the model had compiled
+        ({"seed": 1.5}, "seed must be a whole number, not 1.5"),
+        ({"draws": 100.0}, "draws must be a whole number, not 100.0"),
+        ({"tune": "100"}, "tune must be a whole number, not '100'"),
+        ({"chains": True}, "chains must be a whole number, not True"),
+        ({"target_accept": "0.9"}, "target_accept must lie strictly between 0 and 1, not '0.9'"),
+    ],
+)
+def test_fit_refuses_sampler_settings_of_the_wrong_type_before_sampling(synthetic, change, says):
+    from bayesgrowth.fitting import SamplingError
+
+    panel, _ = synthetic
+    with pytest.raises(SamplingError, match=re.escape(says)):
+        bayesgrowth.fit(panel, **change)
+    assert bayesgrowth.fitting.SamplerSettings(seed=np.uint32(7), draws=np.int64(10)).seed == 7
 
 
 def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
