@@ -41,7 +41,7 @@ import pandas as pd
 from bayesgrowth import cells
 from bayesgrowth.csvfile import csv_files, read_csv_file
 from bayesgrowth.errors import DataError
-from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, to_utc
+from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, name_list, to_utc
 from bayesgrowth.snapshot import (
     CHECKSUMS,
     FINETUNES_COLLECTED,
@@ -95,6 +95,7 @@ def load_panel(
     DataError
         For any invalid input, naming file, line, model and column.
     """
+    metrics = tuple(name_list(metrics, "metrics"))
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise DataError(

@@ -147,17 +147,18 @@ class Panel:
         UnknownModelError
             For a model id not in the panel.
         DataError
-            For an unknown organisation, or models and organisations that share no series.
+            For an unknown organisation, models and organisations that share no series, an empty
+            list, or a lone string instead of a list.
         """
         keep = pd.Series(True, index=self.series.index)
         if models is not None:
-            models = list(models)
+            models = name_list(models, "models")
             unknown = sorted(set(models) - set(self.series["model"]))
             if unknown:
                 raise UnknownModelError(f"unknown model id(s): {', '.join(map(repr, unknown))}")
             keep &= self.series["model"].isin(models)
         if organizations is not None:
-            organizations = list(organizations)
+            organizations = name_list(organizations, "organizations")
             unknown = sorted(set(organizations) - set(self.series["organization"]))
             if unknown:
                 known = ", ".join(sorted(self.series["organization"].unique()))
@@ -239,6 +240,24 @@ class Panel:
     def n_series(self) -> int:
         """Number of (model, metric) series."""
         return len(self.series)
+
+
+def name_list(names: Iterable[str], what: str) -> list[str]:
+    """``names`` as a list, refusing a lone string (it would be read letter by letter) or none.
+
+    Raises
+    ------
+    DataError
+        Naming the argument ``what``.
+    """
+    if isinstance(names, str):
+        raise DataError(
+            f"{what} must be a list of names, not the string {names!r}: write [{names!r}]"
+        )
+    names = list(names)
+    if not names:
+        raise DataError(f"{what} is empty: give at least one name")
+    return names
 
 
 def summarise_series(obs: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:

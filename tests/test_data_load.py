@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -399,6 +400,26 @@ def test_paper_fit_columns_are_kept_apart(tmp_path):
     assert fits.loc["acme/alpha", "lambda_i"] == 2.5
     assert set(fits.index) == {"acme/alpha", "acme/beta"}
     assert "lambda_i" not in panel.observations.columns
+
+
+def test_a_lone_string_or_no_names_is_refused_naming_the_argument(tmp_path):
+    """A string where a list of names is due was read letter by letter ("unknown metric(s) 'f',
+    'i', 'n', …"), and an empty list gave a message with the names left blank."""
+    root = default_snapshot(tmp_path / "snap")
+    cases = [
+        (lambda: bg.load_panel(root, metrics="finetunes"), "metrics must be a list of names, "),
+        (lambda: bg.load_panel(root, metrics=()), "metrics is empty: give at least one name"),
+    ]
+    panel = bg.load_panel(root)
+    for kwargs in ({"models": "acme/alpha"}, {"organizations": "ACME"}):
+        ((name, value),) = kwargs.items()
+        says = f"{name} must be a list of names, not the string {value!r}: write [{value!r}]"
+        cases.append((lambda kwargs=kwargs: panel.select(**kwargs), says))
+        cases.append((lambda name=name: panel.select(**{name: []}), f"{name} is empty"))
+    for call, says in cases:
+        with pytest.raises(DataError, match=re.escape(says)):
+            call()
+    assert set(panel.select(models=("acme/alpha",)).series["model"]) == {"acme/alpha"}
 
 
 def test_data_date_defaults(tmp_path):
