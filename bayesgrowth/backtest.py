@@ -7,6 +7,9 @@ A protocol turns the full panel into a :class:`Split`: the ``history`` a forecas
 
 Protocols
 ---------
+Each takes a panel of one metric (:meth:`~bayesgrowth.panel.Panel.metric`): its targets are
+steps on one time axis, scored together.
+
 :func:`as_of_split` (``--as-of D``)
     Pretend today is D: every series keeps the steps fully elapsed by D (month k ends at
     ``created_at + k`` calendar months; day t is the count recorded on that date), series with
@@ -105,6 +108,23 @@ def _restrict(panel: Panel, keys: pd.DataFrame, obs: pd.DataFrame) -> Panel:
     return replace(panel, observations=obs, series=summarise_series(obs, series))
 
 
+def _one_metric(panel: Panel) -> None:
+    """Refuse a panel of both metrics: a split is forecast and scored on one time axis.
+
+    Raises
+    ------
+    DataError
+        Naming the metrics and how to choose one.
+    """
+    metrics = sorted(panel.series["metric"].unique())
+    if len(metrics) > 1:
+        raise DataError(
+            f"the panel holds {' and '.join(metrics)} series: a backtest forecasts and scores one "
+            f"metric (months or days); pass panel.metric({metrics[-1]!r}) or "
+            f"panel.metric({metrics[0]!r})"
+        )
+
+
 def _split(protocol: str, history: Panel, outcomes: pd.DataFrame) -> Split:
     """A split from a history and outcome rows (model, metric, t, t_exact, cumulative) beyond it."""
     outcomes = outcomes.rename(columns={"cumulative": "y"})[[*TARGET_COLUMNS, "y"]]
@@ -131,12 +151,13 @@ def as_of_split(
     Parameters
     ----------
     panel
-        The full data.
+        The full data, of one metric.
     as_of
         The forecast origin D (UTC; a date means its midnight).
     min_history
         Steps that must have elapsed since creation by D (models created later are left out).
     """
+    _one_metric(panel)
     try:
         as_of = to_utc(as_of)
     except ValueError:
@@ -156,6 +177,7 @@ def holdout_split(panel: Panel, h: int, min_history: int = 3) -> Split:
     """Hold out the last ``h`` observations of every series with ``min_history`` more."""
     if h < 1:
         raise DataError(f"--holdout must be at least 1, got {h}")
+    _one_metric(panel)
     full = complete_steps(panel)
     enough = full.series[full.series["n_obs"] >= h + min_history]
     full = _restrict(full, enough, full.observations)
@@ -166,6 +188,7 @@ def first_steps_split(panel: Panel, first: int, target: int) -> Split:
     """Keep steps ``t <= first`` of every series observed at step ``target``; forecast ``target``."""
     if not 0 <= first < target:
         raise DataError(f"need 0 <= kept steps ({first}) < target step ({target})")
+    _one_metric(panel)
     full = complete_steps(panel)
     outcomes = full.observations[full.observations["t"] == target]
     history = _restrict(full, outcomes, full.observations[full.observations["t"] <= first])

@@ -21,6 +21,7 @@ from bayesgrowth.forecasters import (
     register_forecaster,
 )
 from bayesgrowth.naive import LastValue, LinearTrend
+from bayesgrowth.panel import Panel
 from bayesgrowth.scores import SCORE_COLUMNS
 
 GROWING = [0, 1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 66, 78, 91, 105, 120]
@@ -134,6 +135,28 @@ def test_first_steps_keeps_k_steps_of_series_observed_to_the_target():
     downloads = make_panel({"m": list(range(0, 300, 10))}, metric="downloads")
     split = first_steps_split(downloads, 20, 29)
     assert (split.targets["y"].iat[0], split.history.observations["t"].max()) == (290, 20)
+
+
+def test_every_protocol_refuses_a_panel_of_both_metrics():
+    """load_panel reads both metrics by default: split so, the bayes method fitted the first metric
+    only and failed after sampling ("models not in this fit"), and scores mixed months and days."""
+    date = "2024-06-01"
+    months = make_panel({"org/ft": GROWING}, data_date=date)
+    days = make_panel({"org/dl": list(range(0, 300, 10))}, metric="downloads", data_date=date)
+    both = Panel(
+        observations=pd.concat([months.observations, days.observations]),
+        series=pd.concat([months.series, days.series]),
+        data_date=months.data_date,
+    )
+    says = r"holds downloads and finetunes series: .* pass panel.metric\('finetunes'\)"
+    for split in (
+        lambda: as_of_split(both, AS_OF, min_history=1),
+        lambda: holdout_split(both, 1, min_history=1),
+        lambda: first_steps_split(both, 3, 12),
+    ):
+        with pytest.raises(DataError, match=says):
+            split()
+    assert as_of_split(both.metric("finetunes"), AS_OF).targets["model"].tolist() == ["org/ft"]
 
 
 def test_naive_forecasts_by_hand():
