@@ -155,7 +155,11 @@ def _data_date(root: Path, downloads: list[pd.DataFrame], given) -> pd.Timestamp
     """The date the data describe, never after today (UTC; a day's slack for local calendars)."""
     today = pd.Timestamp.now(tz="UTC").normalize()
     if given is not None:
-        date, source = to_utc(given).normalize(), {"file": None, "column": None}
+        try:
+            date = to_utc(given).normalize()
+        except ValueError:
+            raise DataError(f"the data date given, {given!r}, is not a date (YYYY-MM-DD)") from None
+        source = {"file": None, "column": None}
         what = "the data date given"
     else:
         if downloads:

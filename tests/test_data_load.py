@@ -427,6 +427,10 @@ def test_data_date_defaults(tmp_path):
     assert bg.load_panel(only_ft).data_date == pd.Timestamp("2024-12-31", tz="UTC")
     given = bg.load_panel(only_ft, data_date="2025-01-05 17:00")
     assert given.data_date == pd.Timestamp("2025-01-05", tz="UTC")
+    # pandas' "month must be in 1..12: 2025-13-45", naming no argument, where DataError is due
+    for bad in ("2025-13-45", ""):
+        with pytest.raises(DataError, match=f"the data date given, {bad!r}, is not a date"):
+            bg.load_panel(only_ft, data_date=bad)
 
 
 def test_data_date_comes_from_download_headers_when_only_fine_tunes_are_loaded(tmp_path):
