@@ -102,6 +102,11 @@ class FitConfig:
             raise SettingsError(
                 f"the curve scale m must be a positive finite number, not {self.m!r}"
             )
+        if not isinstance(self.priors, Priors):
+            raise SettingsError(
+                f"priors must be a Priors, not {type(self.priors).__name__} {self.priors!r}: start "
+                f"from Priors.for_metric({self.metric!r}) and change fields with dataclasses.replace"
+            )
         if self.priors.metric != self.metric:
             raise SettingsError(
                 f"these priors are for {self.priors.metric}, not {self.metric}: start from "
@@ -366,7 +371,8 @@ def fit(
     Raises
     ------
     SettingsError
-        For priors of the other metric or a curve scale that is not positive, before sampling.
+        For priors that are not a :class:`Priors` or are of the other metric, or a curve scale
+        that is not positive, before sampling.
     SamplingError
         For sampler settings out of range (see :class:`SamplerSettings`).
     """

@@ -63,6 +63,9 @@ def test_a_fit_refuses_priors_of_the_other_metric_and_a_bad_scale():
     config = FitConfig(metric="downloads", priors=changed)
     assert config.priors.log_lam_scale == 0.3 and config.priors.mu_loc == 3.5
     assert FitConfig.from_dict(config.to_dict()) == config
+    # a dict of changes was an AttributeError ("'dict' object has no attribute 'metric'")
+    with pytest.raises(SettingsError, match=r"priors must be a Priors, not dict \{'mu_loc': 3.5\}"):
+        FitConfig(metric="downloads", priors={"mu_loc": 3.5})
     for m in (0.0, -1.0, float("nan"), "1"):
         with pytest.raises(SettingsError, match="the curve scale m must be a positive finite"):
             FitConfig(m=m)
