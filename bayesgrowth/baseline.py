@@ -52,6 +52,7 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from bayesgrowth.curves import cumulative
+from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import Forecast, floor, last_observed
 from bayesgrowth.panel import Panel
 
@@ -99,8 +100,20 @@ def fit_curve(t: np.ndarray, c: np.ndarray, m: float = 1.0) -> CurveFit:
     -------
     CurveFit
         The fit, with ``status`` one of :data:`STATUSES`.
+
+    Raises
+    ------
+    DataError
+        For a time or count that is NaN or infinite (curve_fit refuses it, which would read as a
+        ``failed`` fit).
     """
     t, c = np.asarray(t, dtype=float), np.asarray(c, dtype=float)
+    bad = np.flatnonzero(~(np.isfinite(t) & np.isfinite(c)))
+    if len(bad):
+        raise DataError(
+            f"point {bad[0]} (t = {t[bad[0]]}, c = {c[bad[0]]}) is not finite: leave unobserved "
+            "steps out rather than pass NaN"
+        )
     n_points = int((t > 0).sum())
     no_cov = np.full((3, 3), np.nan)
     if n_points < MIN_POINTS:

@@ -12,6 +12,7 @@ from panels import make_panel, write_finetune_dir
 from bayesgrowth import baseline
 from bayesgrowth.baseline import P0, fit_curve, fit_many, fit_panel, matches_authors, with_authors
 from bayesgrowth.curves import cumulative
+from bayesgrowth.errors import DataError
 
 MONTHS = np.arange(25, dtype=float)
 
@@ -55,6 +56,13 @@ def test_two_runtime_errors_fail_to_the_starting_guess(monkeypatch):
     )
     fit = fit_curve(np.arange(len(counts), dtype=float), counts)
     assert fit.status == "failed" and tuple(fit.params) == P0
+
+
+def test_a_count_that_is_not_a_number_is_refused_not_failed():
+    # curve_fit's ValueError for it was caught as a fit that failed, returning P0 without a word
+    counts = np.array([0, 1, 3, 6, 10, np.nan, 20, 25.0])
+    with pytest.raises(DataError, match=r"point 5 \(t = 5.0, c = nan\) is not finite"):
+        fit_curve(np.arange(8.0), counts)
 
 
 def test_parallel_fits_equal_serial_fits():
