@@ -147,8 +147,9 @@ class GrowthFit:
         Parameters
         ----------
         steps
-            Integer steps after each series' last observation, shape (n_series, H), increasing
-            along H.
+            Steps since creation (the panel's ``t``: months or days), shape (n_series, H), each
+            row after its series' last observation and increasing along H: the forecast's
+            ``t``, not the number of steps ahead.
         n_samples
             Posterior draws used (evenly thinned); at most the fit's chains × draws, one
             simulated path each.
@@ -159,13 +160,20 @@ class GrowthFit:
         -------
         numpy.ndarray
             Shape (n_series, H, n_samples).
+
+        Raises
+        ------
+        BayesGrowthError
+            For steps of another shape, or a row not after its series' last observation or not
+            increasing, naming the first such series.
         """
         d = self.design
+        steps = np.asarray(steps, dtype=float)
+        _check_steps(steps, d)
         rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
         # Series at zero draw from a stream of their own (spawning takes no number from ``rng``),
         # so that no forecast depends on the horizon of the others' forecasts.
         rng_dormant = rng.spawn(1)[0]
-        steps = np.asarray(steps, dtype=float)
         out = np.empty((d.n_series, steps.shape[1], min(n_samples, self._n_draws())))
         if len(d.active):
             a = d.active
@@ -259,7 +267,8 @@ class GrowthFit:
         Parameters
         ----------
         targets
-            Columns ``model`` and ``t`` (integer steps after each series' last observation), and
+            Columns ``model`` and ``t`` (the step since creation, an integer after the series'
+            last observed step), and
             optionally ``t_exact``, the time each target count was read (fractional for a
             partial month); it is used when every model appears once.
         n_samples, seed
@@ -463,6 +472,24 @@ class GrowthFit:
             "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
         }
         return write_tree(tree, path)
+
+
+def _check_steps(steps: np.ndarray, design: Design) -> None:
+    """Refuse forecast steps that are not the forecast's ``t`` of every series in order: steps
+    before a series' last observation read its curve backwards, without an error."""
+    if steps.ndim != 2 or steps.shape[0] != design.n_series or steps.shape[1] < 1:
+        raise BayesGrowthError(
+            f"steps must have shape (n_series, H) = ({design.n_series}, H), not {steps.shape}"
+        )
+    early = ~(steps > design.last_t_exact[:, None]).all(axis=1)
+    wrong = early | (np.diff(steps, axis=1) <= 0).any(axis=1)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise BayesGrowthError(
+            f"steps are steps since creation, after each series' last observation and "
+            f"increasing: {str(design.models[i])!r} was last observed at t = {design.last_t_exact[i]:g}"
+            f" and was given {steps[i, :6].tolist()}"
+        )
 
 
 def _check_request(horizon: int, n_samples: int) -> None:

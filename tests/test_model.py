@@ -433,6 +433,20 @@ def test_fit_refuses_sampler_settings_of_the_wrong_type_before_sampling(syntheti
     assert bayesgrowth.fitting.SamplerSettings(seed=np.uint32(7), draws=np.int64(10)).seed == 7
 
 
+def test_simulate_refuses_steps_that_are_not_the_forecasts_t(fitted):
+    """Steps 1, 2, 3 read as "steps ahead" (as simulate's docstring allowed) were taken as times
+    since creation, before every series' last count: its curve read backwards from there, a
+    forecast with no error (CohereForAI/aya-101, 28 at month 12: mean 28, 34.8, 39.6)."""
+    d = fitted.design
+    first = str(d.models[0])
+    with pytest.raises(BayesGrowthError, match=rf"'{first}' was last observed at t = \d+ and was"):
+        fitted.simulate(np.tile([1.0, 2.0, 3.0], (d.n_series, 1)))
+    with pytest.raises(BayesGrowthError, match="after each series' last observation and increas"):
+        fitted.simulate(d.last_t[:, None] + np.array([2, 1]))
+    with pytest.raises(BayesGrowthError, match=r"shape \(n_series, H\) = \(\d+, H\), not \(1, 2\)"):
+        fitted.simulate(np.ones((1, 2)))
+
+
 def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
     """PyMC records depth 10 also for a trajectory that stopped by itself at its 10th doubling:
     the sampler's own flag (nutpie ``maxdepth_reached``, PyMC ``reached_max_treedepth``) counts."""
