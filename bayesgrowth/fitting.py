@@ -26,7 +26,7 @@ from bayesgrowth.forecasters import Forecast
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.panel import Panel
 from bayesgrowth.priors import Priors
-from bayesgrowth.result import GrowthFit
+from bayesgrowth.result import GrowthFit, check_whole
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
 
@@ -441,6 +441,7 @@ class BayesForecaster:
             sampler=self.sampler,
             target_accept=self.target_accept,
         )
+        check_whole("the number of samples", self.n_samples)
 
     def forecast(self, history: Panel, targets: pd.DataFrame, seed: int) -> Forecast:
         """Fit on ``history`` and forecast ``targets`` (see :class:`bayesgrowth.forecasters.Forecaster`)."""

@@ -165,9 +165,10 @@ class GrowthFit:
         ------
         BayesGrowthError
             For steps of another shape, or a row not after its series' last observation or not
-            increasing, naming the first such series.
+            increasing, naming the first such series; for ``n_samples`` not a whole number >= 1.
         """
         d = self.design
+        check_whole("the number of samples", n_samples)
         steps = np.asarray(steps, dtype=float)
         _check_steps(steps, d)
         rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
@@ -324,7 +325,7 @@ class GrowthFit:
         change nothing.
         """
         _check_request(horizon, n_samples)
-        _check_whole("the release batch", release_batch)
+        check_whole("the release batch", release_batch)
         d = self.design
         if release_batch != 1 and "onset_batch" not in self.idata["posterior"]:
             raise BayesGrowthError(
@@ -493,11 +494,11 @@ def _check_steps(steps: np.ndarray, design: Design) -> None:
 
 
 def _check_request(horizon: int, n_samples: int) -> None:
-    _check_whole("the horizon", horizon)
-    _check_whole("the number of samples", n_samples)
+    check_whole("the horizon", horizon)
+    check_whole("the number of samples", n_samples)
 
 
-def _check_whole(what: str, value: object) -> None:
+def check_whole(what: str, value: object) -> None:
     """Refuse anything but a whole number of at least 1 (numpy integers included)."""
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise BayesGrowthError(f"{what} must be a whole number of at least 1, not {value!r}")

@@ -447,6 +447,22 @@ def test_simulate_refuses_steps_that_are_not_the_forecasts_t(fitted):
         fitted.simulate(np.ones((1, 2)))
 
 
+def test_predictive_refuses_a_number_of_samples_below_one(fitted):
+    """predictive and simulate took any n_samples: 0 was numpy's "zero-size array to reduction
+    operation maximum", -5 "negative dimensions are not allowed", 2.5 a TypeError; a backtest's
+    BayesForecaster(n_samples=0) met that only after its fit."""
+    from bayesgrowth.fitting import BayesForecaster
+
+    d = fitted.design
+    targets = pd.DataFrame({"model": d.models[:2], "t": d.last_t[:2] + 1})
+    for n in (0, -5, 2.5):
+        says = f"the number of samples must be a whole number of at least 1, not {n}"
+        with pytest.raises(BayesGrowthError, match=re.escape(says)):
+            fitted.predictive(targets, n_samples=n)
+        with pytest.raises(BayesGrowthError, match=re.escape(says)):
+            BayesForecaster(n_samples=n)
+
+
 def test_max_tree_depth_hits_come_from_the_samplers_flag(fitted):
     """PyMC records depth 10 also for a trajectory that stopped by itself at its 10th doubling:
     the sampler's own flag (nutpie ``maxdepth_reached``, PyMC ``reached_max_treedepth``) counts."""
