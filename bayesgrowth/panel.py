@@ -134,7 +134,11 @@ class Panel:
         if metric not in METRICS:
             raise DataError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
         if not (self.series["metric"] == metric).any():
-            raise DataError(f"the data in {self.source} hold no {metric} series")
+            held = " and ".join(sorted(self.series["metric"].unique())) or "no"
+            raise DataError(
+                f"this panel (from {self.source}) holds no {metric} series, only {held} series: "
+                f"load or select some {metric} series"
+            )
         return self._keep(self.series["metric"] == metric)
 
     def select(

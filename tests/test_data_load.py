@@ -422,6 +422,19 @@ def test_a_lone_string_or_no_names_is_refused_naming_the_argument(tmp_path):
     assert set(panel.select(models=("acme/alpha",)).series["model"]) == {"acme/alpha"}
 
 
+def test_a_panel_without_the_metric_says_so_not_that_the_data_lack_it(tmp_path):
+    """A subset or a load of one metric was said to come from data that "hold no downloads
+    series", of a directory that holds them."""
+    root = default_snapshot(tmp_path / "snap")
+    for panel in (
+        bg.load_panel(root, metrics=("finetunes",)),
+        bg.load_panel(root).select(models=["acme/alpha"]).metric("finetunes"),
+    ):
+        says = f"this panel (from {root}) holds no downloads series, only finetunes series"
+        with pytest.raises(DataError, match=re.escape(says)):
+            panel.metric("downloads")
+
+
 def test_data_date_defaults(tmp_path):
     only_ft = write_snapshot(tmp_path / "ft-2024-12-31", {"ACME": finetune_table()})
     assert bg.load_panel(only_ft).data_date == pd.Timestamp("2024-12-31", tz="UTC")
