@@ -80,7 +80,9 @@ def load_panel(
     metrics
         Which series kinds to read.
     data_date
-        The date the data describe. Default: the last download day in the directory, else a
+        The date the data describe. Default: the latest of the last download day in the
+        directory and the end of the day the fine-tunes were collected (``finetune/AS_OF``, or
+        2025-02-21 for the published snapshot's files, collected on 2025-02-20), else a
         ``YYYY-MM-DD`` ending the directory name, else today (UTC). A download day after it, a
         month beginning after it or a model created after it is an error (to forecast from an
         earlier date, use :meth:`Panel.truncate`).
