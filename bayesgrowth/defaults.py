@@ -23,7 +23,8 @@ TARGET_ACCEPT = 0.9
 FORECAST_SAMPLES = 1000
 """Posterior draws a forecast simulates per series (thinned evenly over chains × draws): the
 same for ``bayesgrowth run``, ``bayesgrowth forecast``, the backtest and the Python API, so each
-way of forecasting one fit gives the same numbers."""
+way of forecasting one fit gives the same draws (the backtest interpolates its quantiles between
+them: see :meth:`bayesgrowth.forecasters.Forecast.from_samples`)."""
 
 SHORT_HISTORY_DRAWS = 12000
 """Kept draws per chain for fits on the first 20 days of every download series (the DeepSeek

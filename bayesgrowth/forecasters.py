@@ -95,7 +95,9 @@ class Forecast:
     ) -> Forecast:
         """A forecast summarised from predictive draws (rows aligned with ``targets``).
 
-        ``point`` defaults to the median of the draws.
+        ``point`` defaults to the median of the draws. Quantiles interpolate between neighbouring
+        draws (numpy's default), unlike :func:`bayesgrowth.forecast.summarise`, whose quantiles are
+        draws (``inverted_cdf``): every recorded backtest was scored this way, so it is kept.
         """
         q = np.quantile(samples, QUANTILES, axis=1).T
         table = targets[["model", "t"]].reset_index(drop=True)
