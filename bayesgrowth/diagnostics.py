@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 
 import arviz as az
@@ -96,17 +97,24 @@ class Diagnostics:
 
 
 def _flat(tree: xr.DataTree) -> pd.Series:
+    """Every element of every variable, named as :func:`_element_names` names it."""
     ds = tree.to_dataset() if isinstance(tree, xr.DataTree) else tree
-    parts = []
-    for name, da in ds.data_vars.items():
-        values = np.asarray(da.values, dtype=float).ravel()
-        parts.append(
-            pd.Series(
-                values,
-                index=[f"{name}[{i}]" if values.size > 1 else name for i in range(values.size)],
-            )
-        )
+    parts = [
+        pd.Series(np.asarray(da.values, dtype=float).ravel(), index=_element_names(str(name), da))
+        for name, da in ds.data_vars.items()
+    ]
     return pd.concat(parts) if parts else pd.Series(dtype=float)
+
+
+def _element_names(name: str, da: xr.DataArray) -> list[str]:
+    """``name`` for a scalar, else ``name[label, …]`` per element in storage order, each label
+    the element's coordinate (a model id, an organisation), or its position along a dimension
+    without one. A position along ``active_model`` would name another model in every table, where
+    series still at zero sit between the active ones."""
+    if not da.dims:
+        return [name]
+    axes = [da[dim].values if dim in da.coords else range(da.sizes[dim]) for dim in da.dims]
+    return [f"{name}[{', '.join(map(str, labels))}]" for labels in itertools.product(*axes)]
 
 
 def diagnose(idata: xr.DataTree, wall_seconds: float, max_depth: int = 10) -> Diagnostics:

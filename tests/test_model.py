@@ -324,6 +324,27 @@ def test_diagnostics_surface_a_low_tail_ess():
     ]
 
 
+def test_diagnostics_name_the_model_of_a_poorly_mixed_quantity():
+    """``mu[1]`` was the second *active* series: in the parameters table, where dormant series
+    sit between active ones, row 1 is another model. The report names it by its label."""
+    rng = np.random.default_rng(0)
+    mu = rng.standard_normal((2, 200, 2))
+    mu[1, :, 1] += 5.0  # the chains disagree on the second active model only
+    posterior = xr.Dataset(
+        {
+            "mu": (("chain", "draw", "active_model"), mu),
+            "g_mu": (("chain", "draw"), rng.standard_normal((2, 200))),
+        },
+        coords={"active_model": ["acme/alpha", "acme/gamma"]},
+    )
+    stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((2, 200), dtype=bool))})
+    tree = xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+    diag = diagnose(tree, 1.0)
+    assert diag.worst[0][0] == "mu[acme/gamma]"
+    assert {name for name, _, _ in diag.worst} == {"mu[acme/alpha]", "mu[acme/gamma]", "g_mu"}
+    assert "largest R-hat: mu[acme/gamma] (" in "\n".join(diag.lines())
+
+
 def test_poisson_gamma_survives_exploding_means():
     rng = np.random.default_rng(0)
     draws = poisson_gamma(np.array([1e30, np.inf, np.nan, 5.0, 0.0]), np.array(0.5), rng)
