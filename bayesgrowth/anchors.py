@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayesgrowth.errors import DataError
+from bayesgrowth.forecasters import known_forecasters
 from bayesgrowth.scores import SCORE_COLUMNS, SHARE_COLUMNS
 
 ANCHOR_COLUMNS = ("method", "score", "anchor", "source")
@@ -30,8 +31,9 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataError
-        If the file is missing, empty or unreadable, lacks a column or names a score the
-        backtest does not compute.
+        If the file is missing, empty or unreadable, lacks a column, or names a method the
+        backtest does not know or a score it does not compute (either would show as a blank,
+        like a method that did not run).
     """
     path = Path(path)
     if not path.is_file():
@@ -48,12 +50,15 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"the anchors file lacks column(s) {', '.join(missing)}", file=str(path))
-    unknown = sorted(set(table["score"]) - set(SCORE_COLUMNS))
-    if unknown:
-        raise DataError(
-            f"unknown score(s) {', '.join(unknown)}; known: {', '.join(SCORE_COLUMNS)}",
-            file=str(path),
-        )
+    for column, known in (("method", known_forecasters()), ("score", SCORE_COLUMNS)):
+        unknown = ~table[column].isin(known).to_numpy()
+        if unknown.any():
+            i = int(unknown.argmax())
+            raise DataError(
+                f"unknown {column} {table[column].iat[i]!r}; known: {', '.join(known)}",
+                file=str(path),
+                row=i + 2,  # line 1 is the header
+            )
     return table[list(ANCHOR_COLUMNS)]
 
 

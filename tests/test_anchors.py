@@ -48,6 +48,10 @@ def test_bad_anchor_files(tmp_path):
     path.write_text("method,score,anchor,source\npaper,accuracy,1,x\n")
     with pytest.raises(DataError, match="unknown score"):
         read_anchors(path)
+    # A misspelt method matched no row of metrics.csv: its figure was a blank, as if it had not run
+    path.write_text("method,score,anchor,source\npaper,n,791,x\nlinear_trend,n,791,x\n")
+    with pytest.raises(DataError, match="line 3.*unknown method 'linear_trend'.*linear-trend"):
+        read_anchors(path)
     # pandas' message ended in a line break: the error is one line, naming the file
     path.write_text("method,score,anchor,source\npaper,n,1,x\npaper,n,1,x,extra\n")
     with pytest.raises(DataError, match="not a readable CSV file") as err:
