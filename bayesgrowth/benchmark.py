@@ -45,6 +45,17 @@ def peak_memory_gib() -> float:
     return max(own, children) / 2**20
 
 
+def command_line(*, data: Path | None, metric: str, draws: int, tune: int, seed: int) -> str:
+    """The command that reproduces a fit benchmark, as ``figures.md`` records it: with the
+    ``--data`` it was given, else it would name the default snapshot for figures measured on
+    other data."""
+    where = "" if data is None else f" --data {data}"
+    return (
+        f"python -m bayesgrowth.benchmark fit{where} --metric {metric} --draws {draws} "
+        f"--tune {tune} --seed {seed}"
+    )
+
+
 @app.callback()
 def _group() -> None:
     """Keep ``fit`` a named sub-command (more benchmarks may join it)."""
@@ -108,7 +119,7 @@ def fit_benchmark(
     lines += [f"target {k}: {'met' if ok else 'NOT met'}" for k, ok in met.items()]
     print("\n".join(lines))
     write_text(out / "figures.json", json.dumps(figures, indent=1) + "\n")
-    command = f"python -m bayesgrowth.benchmark fit --metric {metric} --draws {draws} --tune {tune} --seed {seed}"
+    command = command_line(data=data, metric=metric, draws=draws, tune=tune, seed=seed)
     # figures.md, not README.md: a results folder's README holds notes written around the figures.
     write_text(
         out / "figures.md",

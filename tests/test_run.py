@@ -7,6 +7,7 @@ from csvfiles import default_snapshot
 from typer.testing import CliRunner
 
 import bayesgrowth
+from bayesgrowth import benchmark
 from bayesgrowth.cli import app
 
 
@@ -56,3 +57,19 @@ def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     assert (out / "forecasts-finetunes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = (out / "diagnostics-finetunes.txt").read_text()
     assert text.startswith("chains × draws: 2 × 300;") and "\ndivergences: " in text
+
+
+def test_the_fit_benchmark_records_the_data_it_measured(tmp_path):
+    """figures.md gives the command behind its figures: without the ``--data`` it was run on, it
+    named the default snapshot for figures measured on other data."""
+    data = default_snapshot(tmp_path / "snap")
+    out = tmp_path / "bench"
+    args = ["fit", "--data", str(data), "--draws", "20", "--tune", "20", "--out", str(out)]
+    result = CliRunner().invoke(benchmark.app, args)
+    assert result.exit_code == 0, result.output
+    assert "series: 2\n" in result.output
+    command = (
+        f"Command: `python -m bayesgrowth.benchmark fit --data {data} --metric finetunes "
+        "--draws 20 --tune 20 --seed 0`"
+    )
+    assert command in (out / "figures.md").read_text()
