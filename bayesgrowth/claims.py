@@ -111,6 +111,22 @@ class ClaimStudy:
     claim: PaperClaim
 
 
+def report_days(days: Sequence[int], claim: PaperClaim = DEEPSEEK_R1_CLAIM) -> list[int]:
+    """The days a study of ``claim`` reports: ``days`` and the claim's own, in order.
+
+    Raises
+    ------
+    DataError
+        If a day is not after the cut at ``claim.first_days``.
+    """
+    days = sorted(set(days) | {claim.day})
+    if days[0] <= claim.first_days:
+        raise DataError(
+            f"days to report must come after the cut at day {claim.first_days}, not {days[0]}"
+        )
+    return days
+
+
 def study_claim(
     panel: Panel,
     *,
@@ -155,9 +171,7 @@ def study_claim(
         or a day is not after F.
     """
     first = claim.first_days
-    days = sorted(set(days) | {claim.day})
-    if days[0] <= first:
-        raise DataError(f"days to report must come after the cut at day {first}")
+    days = report_days(days, claim)
     downloads = panel.metric("downloads")
     known = downloads.series["organization"].unique()
     if organization not in known:

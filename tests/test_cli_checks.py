@@ -104,6 +104,21 @@ def test_backtest_options_are_checked_before_the_data(args, says, places, monkey
 
 
 @pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--day", "10"], "days to report must come after the cut at day 20, not 10"),
+        (["--draws", "0"], "draws and chains must be >= 1"),
+        (["--seed", "-1"], "the seed must lie between 0 and 2**32 - 1"),
+    ],
+)
+def test_deepseek_options_are_checked_before_the_data(args, says, places, monkeypatch, capsys):
+    """They failed after the data were read, on the study's days or at the fit."""
+    args = ["deepseek", *args, "--data", places["data"], "--out", places["folder"]]
+    proc = run_main(*args, monkeypatch=monkeypatch, capsys=capsys)
+    assert "no-data" not in assert_one_line_error(proc, says)
+
+
+@pytest.mark.parametrize(
     ("args", "option"),
     [(["run", "--horizon", "0"], "--horizon"), (["deepseek", "--samples", "0"], "--samples")],
 )

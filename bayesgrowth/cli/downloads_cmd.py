@@ -44,16 +44,20 @@ def deepseek(
     matplotlib.use("Agg")  # files only; no display needed
     import matplotlib.pyplot as plt
 
-    from bayesgrowth.claims import format_table, study_claim, study_figures
+    from bayesgrowth.claims import format_table, report_days, study_claim, study_figures
     from bayesgrowth.fitfile import check_save_path
+    from bayesgrowth.fitting import SamplerSettings
     from bayesgrowth.plots import plot_prior_predictive
 
+    # Output, days and sampler settings are checked before any data are read.
     fit_path = check_save_path(prepare_directory(out) / "fit.nc")
+    days = report_days(day or (29, 75))
+    SamplerSettings(draws=draws, tune=tune, chains=chains, seed=seed)
     panel = load_reported(data, metrics=("downloads",))
     study = study_claim(
         panel,
         organization=organization,
-        days=day or (29, 75),
+        days=days,
         draws=draws,
         tune=tune,
         chains=chains,
