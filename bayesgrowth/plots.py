@@ -25,6 +25,7 @@ def plot_forecast(
     *,
     actual: pd.DataFrame | None = None,
     point: pd.DataFrame | None = None,
+    point_label: str = "paper's curve fit",
     title: str | None = None,
     metric: str = "finetunes",
     ax: Axes | None = None,
@@ -41,6 +42,8 @@ def plot_forecast(
         Optional ``t, cumulative`` observed after the cut, drawn for comparison.
     point
         Optional ``t, value`` of another method's point forecast (e.g. the paper's curve fit).
+    point_label
+        That method's name in the legend.
     """
     fig, ax = _axes(ax)
     ax.plot(observed["t"], observed["cumulative"], "o-", color="k", ms=3, label="observed (fitted)")
@@ -54,7 +57,7 @@ def plot_forecast(
     if actual is not None:
         ax.plot(actual["t"], actual["cumulative"], "x", color="C3", ms=4, label="observed later")
     if point is not None:
-        ax.plot(point["t"], point["value"], "--", color="C1", label="paper's curve fit")
+        ax.plot(point["t"], point["value"], "--", color="C1", label=point_label)
     ax.set_xlabel(f"{TIME_UNIT[metric]}s since the model was created")
     ax.set_ylabel(f"cumulative {metric}")
     ax.set_title(title or "")

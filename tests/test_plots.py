@@ -1,0 +1,34 @@
+"""Figures: what each one draws and how it is labelled."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from bayesgrowth.plots import plot_forecast
+
+matplotlib.use("Agg")
+
+
+def test_a_point_forecast_is_labelled_with_its_method():
+    """The docstring offers any method's point forecast; each was labelled the paper's."""
+    observed = pd.DataFrame({"t": [0, 1, 2], "cumulative": [0, 3, 5]})
+    quantiles = {"q05": [5, 5], "q25": [6, 7], "q50": [6, 8], "q75": [7, 9], "q95": [9, 12]}
+    forecast = pd.DataFrame({"t": [3, 4], **quantiles})
+    point = pd.DataFrame({"t": [3, 4], "value": [7, 9]})
+    fig, ax = plot_forecast(
+        observed, forecast, point=point, point_label="linear trend", metric="downloads"
+    )
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == [
+        "observed (fitted)",
+        "90% band",
+        "50% band",
+        "median forecast",
+        "linear trend",
+    ]
+    assert ax.get_xlabel() == "days since the model was created"
+    _, default = plot_forecast(observed, forecast, point=point)
+    assert default.get_legend().get_texts()[-1].get_text() == "paper's curve fit"
+    plt.close("all")
