@@ -368,6 +368,17 @@ def test_the_refit_gets_the_sampler_lengths_measured_for_its_protocol():
     assert protocol_sampling(metric="downloads", as_of=None, holdout=None) == (12000, 1000, 0.9)
 
 
+def test_the_help_gives_the_refits_lengths_by_protocol():
+    """It gave 4,000 draws "for fine-tunes with --as-of", else 1,800: a download refit as of a
+    date gets 4,000 too (above)."""
+    from bayesgrowth.cli import app
+
+    result = CliRunner().invoke(app, ["backtest", "--help"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert "(default by protocol: 4,000 with --as-of, 14,000 with --history 1-3," in text
+
+
 @pytest.mark.skipif(
     not os.environ.get("BAYESGROWTH_DATA"),
     reason="BAYESGROWTH_DATA is not set: no real snapshot for the anchor figures",

@@ -258,8 +258,8 @@ def backtest(
         int | None,
         typer.Option(
             "--draws",
-            help="Kept draws per chain of the bayes fit (default by protocol: 4,000 for "
-            "fine-tunes with --as-of, 14,000 with --history 1-3, 8,000 with --history 4-5, "
+            help="Kept draws per chain of the bayes fit (default by protocol: 4,000 with "
+            "--as-of, 14,000 with --history 1-3, 8,000 with --history 4-5, "
             "4,000 with --history 6 or more, 12,000 with --first-days, else 1,800).",
         ),
     ] = None,
