@@ -47,6 +47,12 @@ class CurveDraws:
     for the term); ``pace_spread``, shape (S,), the spread s_δ of such departures, by which
     every series' pace moves again in every future window of ``pace_window`` steps, from δ or
     from 0 (``pace_spread`` 0: the departure persists unchanged).
+
+    ``alpha`` is the dispersion of the likelihood's increment, a sum over ``block`` steps
+    (:data:`bayesgrowth.design.BLOCK_STEPS`: 7 days for downloads). A forecast draws one step at
+    a time with dispersion ``alpha / block``, so that ``block`` steps of mean M/``block`` each sum
+    to the fitted negative binomial (variance M + M²/α); drawing each day with α itself would cut
+    the extra-Poisson variance of a week ``block``-fold.
     """
 
     log_lam: np.ndarray
@@ -56,6 +62,7 @@ class CurveDraws:
     recent: np.ndarray | float = 0.0
     pace_spread: np.ndarray | float = 0.0
     pace_window: int = 1
+    block: int = 1
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ def grow(
     pace = np.broadcast_to(np.asarray(draws.recent, dtype=float), (n, s)).copy()
     rate = np.exp(pace)
     moves = np.broadcast_to(np.asarray(draws.pace_spread, dtype=float), (s,))
+    alpha = draws.alpha / draws.block
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
     prev_x = log_growth(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
@@ -158,7 +166,7 @@ def grow(
             pace = pace + moves * rng.standard_normal((n, s))
             rate = np.exp(pace)
         x = log_growth(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment(growth_between(prev_x, x, m) * rate, draws.alpha, run, pause, rng)
+        inc, run = increment(growth_between(prev_x, x, m) * rate, alpha, run, pause, rng)
         level += inc
         out[:, h] = level
         prev_x = x
@@ -282,7 +290,7 @@ def dormant(
         started |= new
         x = log_growth(np.where(started, k - onset_at, 0.0), lam, population.mu, sigma)
         mean = np.where(started, growth_between(prev_x, x, m), 0.0)
-        inc, run = increment(mean, population.alpha, run, pause, rng)
+        inc, run = increment(mean, population.alpha / population.block, run, pause, rng)
         first = started & (level == 0)
         run = np.where(first, 0, run)
         level = np.where(first, np.maximum(level + inc, 1.0), level + np.where(started, inc, 0.0))

@@ -22,7 +22,7 @@ import xarray as xr
 
 from bayesgrowth import defaults
 from bayesgrowth import forecast as fc
-from bayesgrowth.design import Design
+from bayesgrowth.design import BLOCK_STEPS, Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 from bayesgrowth.fitfile import (
@@ -97,6 +97,7 @@ class GrowthFit:
             recent=self._optional_draws("recent", n_samples, 0.0),
             pace_spread=self._optional_draws("s_recent", n_samples, 0.0),
             pace_window=max(int(self.config.priors.recent_steps), 1),
+            block=BLOCK_STEPS[d.metric],
         )
 
     def _pause(self, n_samples: int, size: np.ndarray) -> fc.PauseDraws | None:
@@ -132,7 +133,7 @@ class GrowthFit:
             self._draws("disp_org", n_samples)[org]
             + self._draws("disp_size", n_samples) * self._new_size()
         )
-        return fc.CurveDraws(alpha=alpha, **out)
+        return fc.CurveDraws(alpha=alpha, block=BLOCK_STEPS[self.design.metric], **out)
 
     # --- forecasts ---------------------------------------------------------------------------
     def simulate(

@@ -18,8 +18,10 @@ from panels import make_panel
 
 import bayesgrowth
 from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim, study_figures
+from bayesgrowth.curves import cumulative
 from bayesgrowth.design import BLOCK_STEPS, build_design
 from bayesgrowth.fitting import chain_starts, jittered_variables
+from bayesgrowth.forecast import CurveDraws, grow
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.priors import Priors
 
@@ -304,6 +306,32 @@ def test_forecast_has_every_series_on_the_integer_day_index(panel, fitted):
     assert np.isfinite(q).all() and (np.diff(q, axis=1) >= 0).all()
     at_cut = fitted.design.last_value[[at(fitted.design, m) for m in table["model"]]]
     assert (table["q05"].to_numpy() >= at_cut).all()
+
+
+def test_a_forecast_week_has_the_fitted_weekly_dispersion():
+    """The likelihood's negative binomial is on 7-day sums (variance M + M²/α). Seven daily draws
+    with that α each sum to variance M + M²/(7α): bands of a week's growth far too tight."""
+    lam, mu, sigma, alpha = np.log1p(1e6), np.log(30.0), 1.0, 3.6
+    s, days = 20_000, np.arange(21, 28)
+    draws = CurveDraws(
+        log_lam=np.full((1, s), np.log(lam)),
+        mu=np.full((1, s), mu),
+        log_sigma=np.zeros((1, s)),
+        alpha=np.full((1, s), alpha),
+        block=BLOCK_STEPS["downloads"],
+    )
+    start = cumulative(20.0, lam, mu, sigma)
+    week = grow(draws, np.array([20.0]), np.array([start]), days, np.random.default_rng(1))[0, -1]
+    daily = np.diff(cumulative(np.r_[20, days], lam, mu, sigma))
+    fitted_var = (daily + daily**2 * 7 / alpha).sum()  # a week of NB(α/7) days: ≈ M + M²/α
+    assert np.isclose((week - start).mean(), daily.sum(), rtol=0.02)
+    assert np.isclose((week - start).var(), fitted_var, rtol=0.1)
+    assert fitted_var > 5 * (daily + daily**2 / alpha).sum()
+
+
+def test_download_forecasts_draw_days_from_the_weekly_dispersion(fitted):
+    assert fitted._curve(10).block == BLOCK_STEPS["downloads"] == 7
+    assert fitted._population(np.array([0]), 10, np.random.default_rng(0)).block == 7
 
 
 def test_dormant_forecast_stays_sensible(panel, fitted):
