@@ -111,7 +111,9 @@ def load_panel(
         raise DataError(
             f"no CSV files under {' or '.join(str(folders[m]) for m in metrics)}: "
             + (
-                f"{root} holds {' and '.join(others)} only (--metric {others[0]})"
+                f"{root} holds {' and '.join(others)} only: load that metric "
+                f"(metrics=({others[0]!r},) in Python; --metric {others[0]} in the commands "
+                "that have the option, paper-table reads fine-tunes and deepseek downloads)"
                 if others
                 else "point --data (or BAYESGROWTH_DATA) at a snapshot directory"
             )

@@ -338,7 +338,9 @@ def test_no_csv_files(tmp_path):
 def test_no_csv_files_of_the_metric_asked_for_names_the_one_there(tmp_path):
     root = write_snapshot(tmp_path / "snap", download={"ACME": download_table()})
     with pytest.raises(
-        DataError, match=r"finetune: .* holds downloads only \(--metric downloads\)"
+        DataError,
+        match=r"finetune: .* holds downloads only: load that metric "
+        r"\(metrics=\('downloads',\) in Python; --metric downloads in the commands that have",
     ):
         bg.load_panel(root, metrics=("finetunes",))
 
