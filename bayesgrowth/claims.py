@@ -260,18 +260,23 @@ def format_table(table: pd.DataFrame) -> str:
 def plot_model(
     study: ClaimStudy, model: str, *, log: bool = False, ax: Axes | None = None
 ) -> tuple[Figure, Axes]:
-    """One model like the paper's Fig. 10: the first F days, our bands, the paper's curve fit.
+    """One model like the paper's Fig. 10: the first F days, our bands, the paper's curve fit
+    (its status in the legend where it is not ``ok``: a ``failed`` fit is its starting guess).
 
     Days after the cut that the snapshot holds are drawn as "observed later"; the published claim
     is marked where it concerns ``model``.
     """
     first = study.first_days
     seen = study.observed[study.observed["model"] == model]
+    # A fit that is not "ok" is drawn as what the paper's method returns (a failed fit: its
+    # starting guess), but the legend says which it is.
+    status = study.table.loc[study.table["model"] == model, "paper_fit_status"].iat[0]
     fig, ax = plot_forecast(
         seen[seen["t"] <= first],
         study.forecast[study.forecast["model"] == model],
         actual=seen[seen["t"] > first],
         point=study.paper_curves[study.paper_curves["model"] == model],
+        point_label="paper's curve fit" + ("" if status == "ok" else f" ({status})"),
         title=f"{model}: fitted on days 0–{first}",
         metric="downloads",
         ax=ax,

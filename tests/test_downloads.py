@@ -17,7 +17,14 @@ from csvfiles import Table, write_snapshot
 from panels import make_panel
 
 import bayesgrowth
-from bayesgrowth.claims import TABLE_COLUMNS, PaperClaim, format_table, study_claim, study_figures
+from bayesgrowth.claims import (
+    TABLE_COLUMNS,
+    PaperClaim,
+    format_table,
+    plot_model,
+    study_claim,
+    study_figures,
+)
 from bayesgrowth.curves import cumulative
 from bayesgrowth.design import BLOCK_STEPS, build_design
 from bayesgrowth.fitting import chain_starts, jittered_variables
@@ -332,6 +339,24 @@ def test_a_forecast_week_has_the_fitted_weekly_dispersion():
 def test_download_forecasts_draw_days_from_the_weekly_dispersion(fitted):
     assert fitted._curve(10).block == BLOCK_STEPS["downloads"] == 7
     assert fitted._population(np.array([0]), 10, np.random.default_rng(0)).block == 7
+
+
+@pytest.mark.parametrize(
+    ("status", "label"), [("ok", "paper's curve fit"), ("failed", "paper's curve fit (failed)")]
+)
+def test_the_paper_curve_is_labelled_with_its_fit_status(study, status, label):
+    """A failed curve_fit is drawn at its starting guess; the legend must not call it a fit."""
+    import matplotlib.pyplot as plt
+
+    model = "deepseek-ai/small"
+    table = study.table.assign(
+        paper_fit_status=study.table["paper_fit_status"].where(
+            study.table["model"] != model, status
+        )
+    )
+    fig, ax = plot_model(dataclasses.replace(study, table=table), model)
+    assert label in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
 
 
 def test_dormant_forecast_stays_sensible(panel, fitted):
