@@ -24,9 +24,11 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
   at that count (counted; the snapshot's zeros before its recording began look the same).
 * Everything else that is wrong is an error naming file, line, model and column (the checks on
   single cells are in :mod:`bayesgrowth.cells`): non-numeric, negative, fractional or non-finite
-  counts or paper estimates, a non-zero count at month 0, a decreasing series, a missing or
-  unparseable ``created_at``, one before 2016 or after the data date, a count dated after the
-  data date, a duplicate model id, a header with unknown or missing columns, an empty file.
+  counts or paper estimates, a non-zero count at month 0, a decreasing series, a missing
+  ``created_at`` or one that is not an ISO 8601 time (``YYYY-MM-DD[ HH:MM:SS][+00:00]``; a date
+  such as ``05/06/2024`` could be May or June), one before 2016 or after the data date, a count
+  dated after the data date, a duplicate model id, a header with unknown or missing columns, an
+  empty file.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ _FINETUNE_EXTRA = {*PAPER_FIT_COLUMNS, "base_model", "company", "sort_key"}
 _MONTH = re.compile(r"^(\d+)-month$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$")
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
+"""A ``created_at`` begins with a full ISO 8601 date: ``05/06/2024`` could be either month."""
 EARLIEST_CREATED = pd.Timestamp("2016-01-01", tz="UTC")
 """No Hugging Face repository is older (the company was founded in 2016): an earlier
 ``created_at`` is a placeholder such as the Unix epoch, or a cell read as a date by mistake."""
@@ -252,14 +256,19 @@ def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
 
 
 def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
-    created = pd.to_datetime(frame["created_at"], utc=True, errors="coerce", format="mixed")
+    text = frame["created_at"]
+    iso = text.where(text.str.match(_ISO_TIME))  # anything else is left to fail below
+    created = pd.to_datetime(iso, utc=True, errors="coerce", format="ISO8601")
     for i in np.flatnonzero(created.isna().to_numpy()):
-        value = frame["created_at"].iat[i]
+        value = text.iat[i]
         cells.fail(
             frame,
             i,
             "created_at",
-            "missing created_at" if value == "" else f"unparseable created_at {value!r}",
+            "missing created_at"
+            if value == ""
+            else f"unparseable created_at {value!r}: write an ISO 8601 time, "
+            "YYYY-MM-DD[ HH:MM:SS][+00:00]",
         )
     early = np.flatnonzero((created < EARLIEST_CREATED).to_numpy())
     if early.size:

@@ -89,7 +89,23 @@ BAD_CELLS = [
         "0001-01-01",
         "'0001-01-01' is before",
     ),
-    ("created-month-name", "finetune", "acme/beta", "created_at", "Feb", "'Feb' is before"),
+    ("created-month-name", "finetune", "acme/beta", "created_at", "Feb", "created_at 'Feb'"),
+    (
+        "created-day-month-order",  # 5 June or May 6: read as one of them, silently, before
+        "finetune",
+        "acme/alpha",
+        "created_at",
+        "05/06/2024 10:00",
+        "unparseable created_at '05/06/2024 10:00': write an ISO 8601 time",
+    ),
+    (
+        "created-month-only",  # read as the 1st of the month before
+        "download",
+        "acme/gamma",
+        "created_at",
+        "2025-02",
+        "unparseable created_at '2025-02'",
+    ),
     (
         "created-after-data-date",
         "finetune",
@@ -476,9 +492,9 @@ def test_models_and_organisations_that_share_no_series(tmp_path):
 
 
 def test_a_quoted_cell_over_two_lines_keeps_later_line_numbers_true(tmp_path):
-    table = finetune_table().copy_row("acme/beta", "acme/gamma")
+    table = finetune_table(fit_columns=True).copy_row("acme/beta", "acme/gamma")
     table.set("acme/alpha", "model", '"acme/alpha"')
-    table.set("acme/beta", "created_at", '"2024-07-15\n08:30:00+00:00"')  # a newline inside
+    table.set("acme/beta", "approx_condition", '"Fal\nse"')  # a newline inside
     table.set("acme/gamma", "2-month", "x")
     root, file = snapshot_with(tmp_path, "finetune", table)
     assert file.read_text().splitlines()[4].startswith("acme/gamma")  # file line 5
