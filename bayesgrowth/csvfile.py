@@ -2,8 +2,8 @@
 
 The loader (:mod:`bayesgrowth.data`) validates the cells; this module only reads them, and makes
 what pandas would get wrong an error naming the file and line: a blank first line, a row longer
-than the header, a quoted cell never closed, a repeated column name, a first column other than
-``model``.
+than the header, a quoted cell never closed, a column without a name, a repeated column name, a
+first column other than ``model``.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     ------
     DataError
         For an empty or unreadable file, a blank first line, a row longer than the header, a
-        quoted cell never closed, a header that repeats a name or does not begin with ``model``,
-        or no rows.
+        quoted cell never closed, a header with a column without a name, one that repeats a name
+        or does not begin with ``model``, or no rows.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -90,6 +90,14 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     # pandas renames a repeated column 'x' to 'x.1', so look at the header as written
     with open(path, newline="", encoding="utf-8") as fh:
         header = next(csv.reader(fh, skipinitialspace=True), [])
+    unnamed = [j for j, name in enumerate(header, start=1) if not name.strip()]
+    if unnamed:  # pandas calls it 'Unnamed: <j-1>', a name the file does not hold
+        raise DataError(
+            f"column {unnamed[0]} of the header has no name (a comma too many at the end of "
+            "the lines?): name it or remove it",
+            file=str(path),
+            row=1,
+        )
     repeated = [name for name, n in Counter(header).items() if n > 1]
     if repeated:
         raise DataError(

@@ -278,6 +278,18 @@ BAD_HEADERS = [
         "repeats a column name: 'created_at'",
     ),
     (
+        "trailing-comma",  # pandas named it 'Unnamed: 6', which the file does not hold
+        "finetune",
+        lambda t: t.add_column("", ""),
+        "column 7 of the header has no name",
+    ),
+    (
+        "unnamed-column-download",
+        "download",
+        lambda t: t.add_column(" ", "", position=3),
+        "column 4 of the header has no name",
+    ),
+    (
         "impossible-day",
         "download",
         lambda t: t.rename(DAYS[8], "2025-02-31 00:00:00"),
