@@ -43,7 +43,15 @@ import pandas as pd
 from bayesgrowth import cells
 from bayesgrowth.csvfile import csv_files, read_csv_file
 from bayesgrowth.errors import DataError
-from bayesgrowth.panel import METRICS, LoadReport, Panel, add_months, name_list, to_utc
+from bayesgrowth.panel import (
+    ISO_TIME,
+    METRICS,
+    LoadReport,
+    Panel,
+    add_months,
+    name_list,
+    to_utc,
+)
 from bayesgrowth.snapshot import (
     CHECKSUMS,
     FINETUNES_COLLECTED,
@@ -60,8 +68,6 @@ _FINETUNE_EXTRA = {*PAPER_FIT_COLUMNS, "base_model", "company", "sort_key"}
 _MONTH = re.compile(r"^(\d+)-month$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$")
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
-_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
-"""A ``created_at`` begins with a full ISO 8601 date: ``05/06/2024`` could be either month."""
 EARLIEST_CREATED = pd.Timestamp("2016-01-01", tz="UTC")
 """No Hugging Face repository is older (the company was founded in 2016): an earlier
 ``created_at`` is a placeholder such as the Unix epoch, or a cell read as a date by mistake."""
@@ -257,7 +263,7 @@ def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
 
 def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
     text = frame["created_at"]
-    iso = text.where(text.str.match(_ISO_TIME))  # anything else is left to fail below
+    iso = text.where(text.str.match(ISO_TIME))  # anything else is left to fail below
     created = pd.to_datetime(iso, utc=True, errors="coerce", format="ISO8601")
     for i in np.flatnonzero(created.isna().to_numpy()):
         value = text.iat[i]

@@ -6,6 +6,7 @@ synthetic generator) and is the only form the model, the baselines and the backt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -18,6 +19,10 @@ METRICS = ("finetunes", "downloads")
 """The two series kinds: monthly cumulative fine-tunes, daily cumulative downloads."""
 
 TIME_UNIT = {"finetunes": "month", "downloads": "day"}
+
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
+"""How a date or time written as text begins: a full ISO 8601 date. pandas would also read
+``05/06/2024``, as May 6, though it may mean 5 June."""
 
 OBSERVATION_COLUMNS = {
     "model": "string",
@@ -284,8 +289,11 @@ def to_utc(value: pd.Timestamp | str) -> pd.Timestamp:
     ------
     ValueError
         When ``value`` is not a date or time (an empty string included, which pandas reads as
-        "not a time").
+        "not a time"), or is text that is not ISO 8601 (``YYYY-MM-DD[ HH:MM:SS][+00:00]``, see
+        :data:`ISO_TIME`).
     """
+    if isinstance(value, str) and not ISO_TIME.match(value):
+        raise ValueError(f"{value!r} is not an ISO 8601 date or time (YYYY-MM-DD…)")
     ts = pd.Timestamp(value)
     if pd.isna(ts):
         raise ValueError(f"{value!r} is not a date or time")

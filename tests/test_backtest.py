@@ -66,6 +66,13 @@ def test_as_of_keeps_only_elapsed_months_and_targets_the_last():
     assert (growing["y"], growing["origin_t"], growing["origin_value"]) == (120, 7, 28)
 
 
+def test_an_as_of_date_not_in_iso_form_is_refused():
+    # pandas reads 08/07/2023 as 7 August, and 13/07/2023 as 13 July: month first unless not
+    for written in ("08/07/2023", "13/07/2023"):
+        with pytest.raises(DataError, match=f"--as-of {written!r} is not a date \\(YYYY-MM-DD\\)"):
+            as_of_split(crafted(), written)
+
+
 def test_no_data_after_the_origin_leaks_into_any_forecast():
     quiet, jumped = as_of_split(crafted(0), AS_OF), as_of_split(crafted(10_000), AS_OF)
     a = run_backtest(quiet, methods(), seed=3).forecasts

@@ -441,7 +441,8 @@ def test_data_date_defaults(tmp_path):
     given = bg.load_panel(only_ft, data_date="2025-01-05 17:00")
     assert given.data_date == pd.Timestamp("2025-01-05", tz="UTC")
     # pandas' "month must be in 1..12: 2025-13-45", naming no argument, where DataError is due
-    for bad in ("2025-13-45", ""):
+    # "01/05/2025" (pandas: January 5, though it may mean 1 May) is not ISO 8601 either
+    for bad in ("2025-13-45", "", "01/05/2025"):
         with pytest.raises(DataError, match=f"the data date given, {bad!r}, is not a date"):
             bg.load_panel(only_ft, data_date=bad)
 
