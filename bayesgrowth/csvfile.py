@@ -42,9 +42,10 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     Raises
     ------
     DataError
-        For an empty or unreadable file, a blank first line, a row longer than the header, a
-        quoted cell never closed, a header with a column without a name, one that repeats a name
-        or does not begin with ``model``, or no rows.
+        For an empty or unreadable file, one that is not UTF-8 text (naming the line of the first
+        bad byte), a blank first line, a row longer than the header, a quoted cell never closed, a
+        header with a column without a name, one that repeats a name or does not begin with
+        ``model``, or no rows.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -78,8 +79,8 @@ def read_csv_file(path: Path) -> pd.DataFrame:
             ) from None
         row, problem = found
         raise DataError(problem, file=str(path), row=row) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not a readable CSV file ({exc})", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     frame.index = _record_lines(path, len(frame))  # CSV line numbers: the header is line 1
     blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
     if blank.any():
@@ -113,6 +114,23 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     frame["model"] = frame["model"].str.strip()
     frame.attrs["path"] = str(path)
     return frame
+
+
+def _not_utf8(path: Path) -> DataError:
+    """The error for a file that is not UTF-8 text, naming the line of its first bad byte.
+
+    pandas' own message gives the byte's position within the block it was decoding, not the file.
+    """
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return DataError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as UTF-8",
+            file=str(path),
+            row=data.count(b"\n", 0, exc.start) + 1,
+        )
+    return DataError("not UTF-8 text: save the file as UTF-8", file=str(path))
 
 
 def _record_lines(path: Path, n_records: int) -> pd.Index:

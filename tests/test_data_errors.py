@@ -341,6 +341,21 @@ def test_ragged_row_is_a_csv_error_naming_the_line(tmp_path):
     assert "\n" not in str(err.value)
 
 
+def test_a_file_not_in_utf8_names_the_line_of_the_first_bad_byte(tmp_path):
+    """pandas' message gave the byte's place in the block it was decoding: 'position 20' for a
+    byte 300,000 bytes into the file."""
+    table = finetune_table().set("acme/beta", "model", "acme/b\xe9ta")
+    lines = table.text().encode("latin-1").split(b"\n")
+    lines[2:2] = [b""] * 300_000  # blank lines: harmless, but the bad byte is far into the file
+    root, file = snapshot_with(tmp_path, "finetune", finetune_table())
+    file.write_bytes(b"\n".join(lines))
+    with pytest.raises(
+        DataError, match=r"not UTF-8 text \(byte 0xe9\): save the file as UTF-8"
+    ) as e:
+        load(root)
+    assert_names(e.value, file, 300_003)
+
+
 def test_a_quote_left_open_names_the_line_it_opens_on(tmp_path):
     """pandas said 'EOF inside string starting at row 2', counting from 0: line 3 of the file."""
     table = finetune_table()
