@@ -144,7 +144,7 @@ def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:
         header, rows = read_table(path)
         column = _day_columns(header).get(day.isoformat())
         if column is not None:
-            found |= {r["model"] for r in rows if r.get(column)}
+            found |= {r["model"].strip() for r in rows if r.get(column)}
     return found & set(models)
 
 

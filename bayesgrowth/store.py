@@ -85,7 +85,8 @@ def _models_in(path: Path) -> set[str]:
             if "model" not in header:
                 return set()
             column = header.index("model")
-            return {row[column] for row in reader if len(row) > column}
+            # stripped, as the loader reads them: 'a/b ' is the model 'a/b'
+            return {row[column].strip() for row in reader if len(row) > column}
     except UnicodeDecodeError:
         raise DataError(
             "not UTF-8 text: fix or move it before collecting into this folder", file=str(path)
@@ -93,8 +94,11 @@ def _models_in(path: Path) -> set[str]:
 
 
 def find_row(rows: list[Row], model: str) -> Row | None:
-    """The row of ``model`` among ``rows`` (as :func:`read_table` gives them), or ``None``."""
-    return next((row for row in rows if row["model"] == model), None)
+    """The row of ``model`` among ``rows`` (as :func:`read_table` gives them), or ``None``.
+
+    An id written with spaces around it is the same model, as the loader reads it.
+    """
+    return next((row for row in rows if row["model"].strip() == model), None)
 
 
 @contextmanager

@@ -168,6 +168,23 @@ def test_a_store_file_saved_with_a_byte_order_mark_is_extended(tmp_path):
     )
 
 
+def test_a_model_id_written_with_a_trailing_space_is_updated_where_it_is(tmp_path):
+    """The loader reads 'acme/a ' as acme/a; the store looked for the id exactly, so it added a
+    second row (in acme.csv, beside the snapshot-style ACME.csv) that the loader refused."""
+    created = pd.Timestamp("2024-01-01", tz="UTC")
+    directory = tmp_path / "download"
+    directory.mkdir()
+    (directory / "ACME.csv").write_text(
+        "model,2025-01-01 00:00:00,created_at\nacme/a ,100,2024-01-01 00:00:00+00:00\n"
+    )
+    assert record_download(directory, "acme/a", date(2025, 1, 2), 130, created) == "recorded"
+    assert [p.name for p in directory.iterdir() if p.suffix == ".csv"] == ["ACME.csv"]
+    assert record_download(directory, "acme/a", date(2025, 1, 2), 140, created) == "unchanged"
+    obs = load_panel(tmp_path, data_date="2025-01-02").observations
+    assert obs["model"].unique().tolist() == ["acme/a"]
+    assert obs["cumulative"].tolist()[-2:] == [100, 130]
+
+
 def _writer(store: str, worker: int) -> None:
     directory = Path(store) / "download"
     created = pd.Timestamp("2024-01-01", tz="UTC")
