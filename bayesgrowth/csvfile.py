@@ -2,8 +2,8 @@
 
 The loader (:mod:`bayesgrowth.data`) validates the cells; this module only reads them, and makes
 what pandas would get wrong an error naming the file and line: a blank first line, a row longer
-than the header, a quoted cell never closed, a column without a name, a repeated column name, a
-first column other than ``model``.
+than the header, a quoted cell never closed, a column without a name or with spaces around it, a
+repeated column name, a first column other than ``model``.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     DataError
         For an empty or unreadable file, one that is not UTF-8 text (naming the line of the first
         bad byte), a blank first line, a row longer than the header, a quoted cell never closed, a
-        header with a column without a name, one that repeats a name or does not begin with
-        ``model``, or no rows.
+        header with a column without a name or with spaces around it, one that repeats a name or
+        does not begin with ``model``, or no rows.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -96,6 +96,13 @@ def read_csv_file(path: Path) -> pd.DataFrame:
         raise DataError(
             f"column {unnamed[0]} of the header has no name (a comma too many at the end of "
             "the lines?): name it or remove it",
+            file=str(path),
+            row=1,
+        )
+    spaced = [name for name in header if name != name.strip()]
+    if spaced:  # 'created_at ' is not 'created_at': the error would say the column is missing
+        raise DataError(
+            f"the header name {spaced[0]!r} has spaces around it: remove them",
             file=str(path),
             row=1,
         )

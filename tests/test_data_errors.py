@@ -290,6 +290,12 @@ BAD_HEADERS = [
         "column 4 of the header has no name",
     ),
     (
+        "spaced-created-column",  # said "the header has no 'created_at' column"
+        "download",
+        lambda t: t.rename("created_at", "created_at "),
+        "the header name 'created_at ' has spaces around it",
+    ),
+    (
         "impossible-day",
         "download",
         lambda t: t.rename(DAYS[8], "2025-02-31 00:00:00"),
