@@ -84,6 +84,7 @@ def test_output_paths_are_made_ready_or_refused(places):
         (["--target-day", "29"], "--first-days and --target-day go together"),
         # it ran as --min-history 0
         (["--as-of", "2024-08-18", "--min-history", "-3"], "at least 0, got -3"),
+        (["--as-of", "11/01/2024"], "--as-of '11/01/2024' is not a date (YYYY-MM-DD)"),
         # it kept days t <= 3 and forecast day 12, though --help says months
         (["--history", "3", "--metric", "downloads"], "for downloads give --first-days F"),
         (["--holdout", "2", "--method", "paper,bayes", "--target-accept", "3"], "target_accept"),

@@ -26,7 +26,7 @@ from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_auth
 from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
-from bayesgrowth.panel import Panel
+from bayesgrowth.panel import Panel, to_utc
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
 from bayesgrowth.store import check_file_path, prepare_directory, write_csv, write_text
 
@@ -60,7 +60,8 @@ def check_protocol(
     ------
     DataError
         For no protocol or several, ``--first-days`` without ``--target-day`` (or the reverse),
-        or ``--min-history`` below 0 or with a protocol other than ``--as-of``.
+        ``--min-history`` below 0 or with a protocol other than ``--as-of``, or an ``--as-of``
+        that is not a date.
     """
     if (first_days is None) != (target_day is None):
         raise DataError("--first-days and --target-day go together")
@@ -83,6 +84,11 @@ def check_protocol(
         raise DataError(f"--min-history applies to --as-of only, not to {chosen[0]}")
     if min_history is not None and min_history < 0:
         raise DataError(f"--min-history counts steps elapsed: at least 0, got {min_history}")
+    if as_of is not None:
+        try:
+            to_utc(as_of)
+        except ValueError:
+            raise DataError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
 
 
 def choose_split(
