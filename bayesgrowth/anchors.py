@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bayesgrowth.csvfile import record_lines
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import known_forecasters
 from bayesgrowth.scores import SCORE_COLUMNS, SHARE_COLUMNS
@@ -39,7 +40,8 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"no anchors file at {path}")
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise DataError("the anchors file is empty (no header)", file=str(path)) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -50,6 +52,8 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"the anchors file lacks column(s) {', '.join(missing)}", file=str(path))
+    table.index = record_lines(path, len(table))  # CSV line numbers: the header is line 1
+    table = table[table.apply(lambda column: column.str.strip().ne("")).any(axis=1)]
     for column, known in (("method", known_forecasters()), ("score", SCORE_COLUMNS)):
         unknown = ~table[column].isin(known).to_numpy()
         if unknown.any():
@@ -57,9 +61,9 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
             raise DataError(
                 f"unknown {column} {table[column].iat[i]!r}; known: {', '.join(known)}",
                 file=str(path),
-                row=i + 2,  # line 1 is the header
+                row=int(table.index[i]),
             )
-    return table[list(ANCHOR_COLUMNS)]
+    return table[list(ANCHOR_COLUMNS)].reset_index(drop=True)
 
 
 def beside(metrics: pd.DataFrame, anchors: pd.DataFrame, subset: str = "all") -> pd.DataFrame:

@@ -81,7 +81,7 @@ def read_csv_file(path: Path) -> pd.DataFrame:
         raise DataError(problem, file=str(path), row=row) from None
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
-    frame.index = _record_lines(path, len(frame))  # CSV line numbers: the header is line 1
+    frame.index = record_lines(path, len(frame))  # CSV line numbers: the header is line 1
     blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
     if blank.any():
         blank[blank] = frame[blank].apply(lambda column: column.str.strip().eq("")).all(axis=1)
@@ -140,7 +140,7 @@ def _not_utf8(path: Path) -> DataError:
     return DataError("not UTF-8 text: save the file as UTF-8", file=str(path))
 
 
-def _record_lines(path: Path, n_records: int) -> pd.Index:
+def record_lines(path: Path, n_records: int) -> pd.Index:
     """The file line each record starts on; a quoted cell may span lines, so count them."""
     with open(path, newline="", encoding="utf-8") as fh:
         if '"' not in fh.read():  # no quoting, no cell over two lines: one record a line

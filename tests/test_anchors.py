@@ -52,6 +52,15 @@ def test_bad_anchor_files(tmp_path):
     path.write_text("method,score,anchor,source\npaper,n,791,x\nlinear_trend,n,791,x\n")
     with pytest.raises(DataError, match="line 3.*unknown method 'linear_trend'.*linear-trend"):
         read_anchors(path)
+    # a blank line and a quoted source over two lines come before it: the row is on line 6
+    path.write_text(
+        'method,score,anchor,source\npaper,n,791,"issue 5,\n791 series"\n\n'
+        "bayes,n,791,x\nlinear_trend,n,791,x\n"
+    )
+    with pytest.raises(DataError, match="line 6: unknown method 'linear_trend'"):
+        read_anchors(path)
+    path.write_text(ANCHORS.replace("\npaper,n", "\n \npaper,n"))  # a blank line is no row
+    assert read_anchors(path)["method"].tolist() == ["linear-trend", "paper", "bayes", "paper"]
     # pandas' message ended in a line break: the error is one line, naming the file
     path.write_text("method,score,anchor,source\npaper,n,1,x\npaper,n,1,x,extra\n")
     with pytest.raises(DataError, match="not a readable CSV file") as err:
