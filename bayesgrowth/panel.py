@@ -139,10 +139,11 @@ class Panel:
         if metric not in METRICS:
             raise DataError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
         if not (self.series["metric"] == metric).any():
-            held = " and ".join(sorted(self.series["metric"].unique())) or "no"
+            held = " and ".join(sorted(self.series["metric"].unique()))
             raise DataError(
-                f"this panel (from {self.source}) holds no {metric} series, only {held} series: "
-                f"load or select some {metric} series"
+                f"this panel (from {self.source}) holds no {metric} series, "
+                + (f"only {held} series" if held else "no series at all")
+                + f": load or select some {metric} series"
             )
         return self._keep(self.series["metric"] == metric)
 

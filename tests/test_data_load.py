@@ -433,6 +433,10 @@ def test_a_panel_without_the_metric_says_so_not_that_the_data_lack_it(tmp_path):
         says = f"this panel (from {root}) holds no downloads series, only finetunes series"
         with pytest.raises(DataError, match=re.escape(says)):
             panel.metric("downloads")
+    # a panel cut before every model was created said "only no series"
+    says = f"this panel (from {root}) holds no finetunes series, no series at all: load or"
+    with pytest.raises(DataError, match=re.escape(says)):
+        bg.load_panel(root).truncate("2016-06-01").metric("finetunes")
 
 
 def test_data_date_defaults(tmp_path):
