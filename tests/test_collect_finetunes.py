@@ -329,6 +329,11 @@ def test_killed_between_pages_then_resumed(tmp_path, capfd, monkeypatch):
         (["--org", ""], "Invalid value for --org: '' is not an organisation name"),
         (["--org", "acme/x"], "Invalid value for --org: 'acme/x' is not an organisation name"),
         (["--model", "acme/x", "--as-of", ""], "Invalid value for --as-of: '' is not a date"),
+        # "is not a date or time" alone, for a date written day or month first
+        (
+            ["--model", "acme/x", "--as-of", "11/01/2024"],
+            "'11/01/2024' is not a date or time in ISO form (YYYY-MM-DD[ HH:MM:SS])",
+        ),
         (["--model", "acme/bad name"], "Invalid value for --model: Repo id must use alphanumeric"),
     ],
 )

@@ -118,8 +118,8 @@ def finetunes(
         str | None,
         typer.Option(
             "--as-of",
-            help="Count months ended by this UTC time (default: now; a resumed run keeps the "
-            "first run's). Models deleted since are not counted.",
+            help="Count months ended by this UTC time, YYYY-MM-DD[ HH:MM:SS] (default: now; a "
+            "resumed run keeps the first run's). Models deleted since are not counted.",
             show_default=False,
         ),
     ] = None,
@@ -153,7 +153,8 @@ def finetunes(
             when = to_utc(as_of)
         except ValueError:
             raise typer.BadParameter(
-                f"{as_of!r} is not a date or time", param_hint="--as-of"
+                f"{as_of!r} is not a date or time in ISO form (YYYY-MM-DD[ HH:MM:SS])",
+                param_hint="--as-of",
             ) from None
         if when > pd.Timestamp.now(tz="UTC"):
             raise typer.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
