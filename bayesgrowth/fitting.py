@@ -379,7 +379,7 @@ def fit(
     config = FitConfig(
         metric=metric,
         m=m,
-        priors=priors or Priors.for_metric(metric),
+        priors=Priors.for_metric(metric) if priors is None else priors,
         sampler=SamplerSettings(
             draws=draws,
             tune=tune,

@@ -173,7 +173,7 @@ class Priors:
         (``results/backtest-downloads``). The cause (sixteenth round): downloads drift from
         week to week (median coefficient of variation of weekly sums 0.33 on older series,
         0.10 from day to day within a week), the model has no term for that drift, and its
-        daily negative binomial takes it in as noise (α about 3.6), so the posterior trusts
+        weekly negative binomial takes it in as noise (α about 3.6), so the posterior trusts
         the last week's pace to ±25% only and shrinks it towards the curve. A latent weekly
         walk of the pace (sixteenth round) and an observation-driven persistence from block to
         block (seventeenth round) were tried and not kept: the first did not finish within 40

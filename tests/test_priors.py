@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bayesgrowth.errors import SettingsError
-from bayesgrowth.fitting import FitConfig
+from bayesgrowth.fitting import FitConfig, fit
 from bayesgrowth.priors import Priors, prior_curves
 
 
@@ -66,6 +66,9 @@ def test_a_fit_refuses_priors_of_the_other_metric_and_a_bad_scale():
     # a dict of changes was an AttributeError ("'dict' object has no attribute 'metric'")
     with pytest.raises(SettingsError, match=r"priors must be a Priors, not dict \{'mu_loc': 3.5\}"):
         FitConfig(metric="downloads", priors={"mu_loc": 3.5})
+    # an empty dict (falsy) was taken as "no priors given" and fitted with the defaults
+    with pytest.raises(SettingsError, match=r"priors must be a Priors, not dict \{\}"):
+        fit(None, priors={})  # refused before the panel is looked at
     for m in (0.0, -1.0, float("nan"), "1"):
         with pytest.raises(SettingsError, match="the curve scale m must be a positive finite"):
             FitConfig(m=m)
