@@ -45,6 +45,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Literal
 
 import numpy as np
@@ -320,7 +321,14 @@ def paper_table(panel: Panel, top: int = 50, workers: int | None = None) -> pd.D
         ``rank, model, organization, last_count``, the authors' ``lambda_i, mu_i, sigma_i``, our
         re-fit ``lam, mu, sigma`` on their axis (years, m = 1), its ``status``, ``n_points`` and
         ``matches_authors`` (all three within 1%).
+
+    Raises
+    ------
+    DataError
+        For ``top`` not a whole number of at least 1 (-3 would take every series but three).
     """
+    if isinstance(top, bool) or not isinstance(top, Integral) or top < 1:
+        raise DataError(f"top must be a whole number of at least 1, not {top!r}")
     fine = panel.metric("finetunes")
     series = fine.series.sort_values(["last_value", "model"], ascending=[False, True]).head(top)
     fits = fit_panel(fine.select(models=series["model"]), axis="years", workers=workers)

@@ -175,3 +175,11 @@ def test_the_match_with_the_authors_is_counted_on_their_axis_only(tmp_path):
     written = {axis: pd.read_csv(tmp_path / f"{axis}.csv") for axis in printed}
     assert written["years"]["matches_authors"].tolist() == [True]
     assert written["step"]["matches_authors"].isna().all()
+
+
+@pytest.mark.parametrize("top", [0, -3, 2.5, True])
+def test_paper_table_needs_a_whole_number_of_models(top):
+    # -3 took every series but the last three (head(-3)); 0 failed naming an empty "models"
+    panel = make_panel({"a/x": [0, 1, 3, 6]})
+    with pytest.raises(DataError, match=r"top must be a whole number of at least 1, not"):
+        baseline.paper_table(panel, top=top)
