@@ -65,7 +65,9 @@ are summed over blocks of :data:`BLOCK_STEPS` = 7 days, counted back from its la
 (the first block, from the count the curve starts at, may be shorter), which brought that
 coverage to 87% (blocks of 4 days: 83%; both chosen on that same backtest, so the 20 → 75 day
 backtest in ``results/backtest-downloads`` is the check that was not used to choose). Forecasts
-still run day by day; fine-tune months are used one by one.
+still run day by day, each day drawn with a seventh of the fitted dispersion α, so that a week of
+days sums to the fitted weekly negative binomial (:class:`bayesgrowth.forecast.CurveDraws`);
+fine-tune months are used one by one.
 """
 
 from __future__ import annotations
