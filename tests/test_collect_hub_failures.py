@@ -162,6 +162,19 @@ def test_a_token_the_hub_refuses_stops_the_run_at_the_first_model(
     assert not list(out.rglob("*.csv"))
 
 
+def _collect_acme_a(capfd, monkeypatch, command: str, option: str, target) -> tuple:
+    """``collect COMMAND --model acme/a OPTION TARGET`` against a fake Hub holding acme/a: the
+    exit code, stderr and the hub (its ``requests``)."""
+    hub = FakeHub()
+    hub.add_model("acme/a", CREATED, downloads_all_time=5)
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", command, "--model", "acme/a", option, target,
+            "--endpoint", hub.url,
+        )  # fmt: skip
+    return code, err, hub
+
+
 @pytest.mark.parametrize(("command", "option"), [("downloads", "--store"), ("finetunes", "--out")])
 def test_an_output_that_is_a_file_is_one_line_before_any_request(
     tmp_path, capfd, monkeypatch, command, option
@@ -169,13 +182,7 @@ def test_an_output_that_is_a_file_is_one_line_before_any_request(
     hub_env(monkeypatch, tmp_path)
     path = tmp_path / "models.txt"
     path.write_text("acme/a\n")
-    hub = FakeHub()
-    hub.add_model("acme/a", CREATED, downloads_all_time=5)
-    with hub:
-        code, _, err = run_cli(
-            capfd, monkeypatch, "collect", command, "--model", "acme/a", option, path,
-            "--endpoint", hub.url,
-        )  # fmt: skip
+    code, err, hub = _collect_acme_a(capfd, monkeypatch, command, option, path)
     assert code == 1
     assert (
         err.strip() == f"error: {path} is a file, not a directory: give a directory for the results"
@@ -196,13 +203,7 @@ def test_a_checksummed_copy_of_the_snapshot_is_refused_before_any_request(
     (copy / "download" / "acme.csv").write_text(table)
     digest = hashlib.sha256(table.encode()).hexdigest()
     (copy / "SHA256SUMS").write_text(f"{digest}  download/acme.csv\n")
-    hub = FakeHub()
-    hub.add_model("acme/a", CREATED, downloads_all_time=5)
-    with hub:
-        code, _, err = run_cli(
-            capfd, monkeypatch, "collect", command, "--model", "acme/a", option, copy,
-            "--endpoint", hub.url,
-        )  # fmt: skip
+    code, err, hub = _collect_acme_a(capfd, monkeypatch, command, option, copy)
     assert code == 1
     assert err.strip() == (
         f"error: {copy} holds SHA256SUMS, which the loader checks every file it lists against: "
