@@ -88,6 +88,10 @@ def test_output_paths_are_made_ready_or_refused(places):
         # it kept days t <= 3 and forecast day 12, though --help says months
         (["--history", "3", "--metric", "downloads"], "for downloads give --first-days F"),
         (["--holdout", "2", "--method", "paper,bayes", "--target-accept", "3"], "target_accept"),
+        # these three were refused only after the data were read, without naming the option
+        (["--history", "12"], "--history K keeps months 0 to K and forecasts month 12: K must"),
+        (["--holdout", "0"], "--holdout must be at least 1, got 0"),
+        (["--first-days", "30", "--target-day", "20"], "got F = 30, T = 20"),
     ],
 )
 def test_backtest_options_are_checked_before_the_data(args, says, places, monkeypatch, capsys):

@@ -60,8 +60,9 @@ def check_protocol(
     ------
     DataError
         For no protocol or several, ``--first-days`` without ``--target-day`` (or the reverse),
-        ``--min-history`` below 0 or with a protocol other than ``--as-of``, or an ``--as-of``
-        that is not a date.
+        a ``--holdout`` below 1, a ``--history`` outside 0 to 11, a ``--first-days`` outside 0
+        to below ``--target-day``, ``--min-history`` below 0 or with a protocol other than
+        ``--as-of``, or an ``--as-of`` that is not a date.
     """
     if (first_days is None) != (target_day is None):
         raise DataError("--first-days and --target-day go together")
@@ -79,6 +80,18 @@ def check_protocol(
         raise DataError(
             "choose exactly one protocol: --as-of DATE, --holdout H, --history K or "
             f"--first-days F --target-day T (got {', '.join(chosen) or 'none'})"
+        )
+    if holdout is not None and holdout < 1:
+        raise DataError(f"--holdout must be at least 1, got {holdout}")
+    if history is not None and not 0 <= history < HISTORY_TARGET:
+        raise DataError(
+            f"--history K keeps months 0 to K and forecasts month {HISTORY_TARGET}: K must lie "
+            f"from 0 to {HISTORY_TARGET - 1}, got {history}"
+        )
+    if first_days is not None and not 0 <= first_days < target_day:
+        raise DataError(
+            f"--first-days F keeps days 0 to F and forecasts day --target-day T: F must lie from "
+            f"0 to T - 1, got F = {first_days}, T = {target_day}"
         )
     if min_history is not None and as_of is None:
         raise DataError(f"--min-history applies to --as-of only, not to {chosen[0]}")
