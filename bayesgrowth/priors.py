@@ -69,6 +69,12 @@ class Priors:
       of e^±0.5 ≈ 0.6–1.6 is a large but common change of pace); 0 steps switches the term off.
       A whole number, so that the forecast moves the pace every ``recent_steps`` steps too.
 
+    The curve priors are checked by a prior predictive plot
+    (:func:`bayesgrowth.plots.plot_prior_predictive`, which ``bayesgrowth run`` writes as
+    ``prior-predictive-METRIC.png``; the fine-tune defaults in
+    ``results/prior-predictive-finetunes.png``): bands of c(t) drawn from the hierarchy beside the
+    observed last counts.
+
     ``metric`` names the metric the priors are for (:meth:`for_metric`; a fit of the other metric
     refuses them), and every field is checked when the priors are made: scales must be positive
     and finite, locations finite, the centring thresholds may be ``inf`` (never centred).

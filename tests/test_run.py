@@ -31,6 +31,7 @@ def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
         "forecasts-finetunes.png",
         "organisations-finetunes.csv",
         "parameters-finetunes.csv",
+        "prior-predictive-finetunes.png",
     ]
     forecasts = pd.read_csv(out / "forecasts-finetunes.csv")
     # every series, the never-fine-tuned acme/beta included, three steps past its last month
@@ -54,7 +55,8 @@ def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     )
     assert again.exit_code == 0, again.output
     pd.testing.assert_frame_equal(forecasts, pd.read_csv(tmp_path / "f.csv"))
-    assert (out / "forecasts-finetunes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for figure in ("forecasts", "prior-predictive"):
+        assert (out / f"{figure}-finetunes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = (out / "diagnostics-finetunes.txt").read_text()
     assert text.startswith("chains × draws: 2 × 300;") and "\ndivergences: " in text
 

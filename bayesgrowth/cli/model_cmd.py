@@ -29,6 +29,7 @@ FitPath = Annotated[
 RUN_RESULTS = (
     "forecasts.csv",
     "forecasts.png",
+    "prior-predictive.png",
     "parameters.csv",
     "extreme-paper-fits.csv",
     "organisations.csv",
@@ -66,6 +67,27 @@ def _plot_largest(panel, forecast, metric: str, path: Path, n: int = 6) -> None:
 
     models = panel.series.nlargest(n, "last_value")["model"].tolist()
     figure = plot_forecasts(panel.observations, forecast, models, metric=metric)
+    write_figure(path, figure)
+    plt.close(figure)
+
+
+def _plot_prior_predictive(result, panel, metric: str, path: Path) -> None:
+    """The prior predictive check of the fit's priors, over the longest history in ``panel``,
+    beside the last counts of the series with a count."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+
+    from bayesgrowth.plots import plot_prior_predictive
+
+    design = result.design
+    figure, _ = plot_prior_predictive(
+        result.config.priors,
+        design.last_value[design.active],
+        horizon=max(int(panel.series["last_t"].max()), 1),
+        metric=metric,
+    )
     write_figure(path, figure)
     plt.close(figure)
 
@@ -186,7 +208,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts (table and a figure of the
-        largest series' bands), parameters and diagnostics. What an earlier run of the metric
+        largest series' bands), the prior predictive check, parameters and diagnostics. What an earlier run of the metric
         wrote there is removed once the fit is done."""
         from bayesgrowth.fitfile import check_save_path
         from bayesgrowth.fitting import SamplerSettings
@@ -205,6 +227,7 @@ def register(app: typer.Typer) -> None:
         forecast = result.forecast(horizon)
         write_csv(files["forecasts.csv"], forecast)
         _plot_largest(panel, forecast, metric, files["forecasts.png"])
+        _plot_prior_predictive(result, panel, metric, files["prior-predictive.png"])
         parameters = result.parameters()
         write_csv(files["parameters.csv"], parameters)
         if "paper_lambda" in parameters:
