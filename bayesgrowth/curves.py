@@ -78,8 +78,3 @@ def growth_between(before: ArrayLike, after: ArrayLike, m: float = 1.0) -> np.nd
         gap = np.minimum(before - after, 0.0)
         logged = np.exp(np.log(m) + after + np.log(-np.expm1(gap)))
     return np.where(np.isfinite(plain), plain, logged)
-
-
-def final_size(lam: ArrayLike, m: float = 1.0) -> np.ndarray:
-    """c(∞) = m(e^λ − 1), the count the curve saturates at."""
-    return m * np.expm1(np.asarray(lam, dtype=float))
