@@ -20,8 +20,7 @@ from typing import Annotated
 import typer
 
 from bayesgrowth import defaults
-from bayesgrowth.cli.options import DataOption, MetricOption
-from bayesgrowth.data import load_panel
+from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
 from bayesgrowth.diagnostics import ESS_MIN, RHAT_MAX
 from bayesgrowth.store import prepare_directory, write_text
 
@@ -81,7 +80,7 @@ def fit_benchmark(
     if save:
         check_save_path(save)
     start = time.perf_counter()
-    panel = load_panel(data, metrics=(metric,))
+    panel = load_reported(data, metrics=(metric,))
     n = panel.metric(metric).n_series
     result = fit(panel, metric, draws=draws, tune=tune, chains=2, seed=seed)
     wall = time.perf_counter() - start

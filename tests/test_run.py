@@ -75,3 +75,20 @@ def test_the_fit_benchmark_records_the_data_it_measured(tmp_path):
         "--draws 20 --tune 20 --seed 0`"
     )
     assert command in (out / "figures.md").read_text()
+
+
+def test_the_fit_benchmark_reports_the_repairs_of_the_data_it_loads(tmp_path, monkeypatch):
+    """Like every command that fits, the benchmark says what the loader changed: it loaded
+    without a word, so download days dropped before a model's creation went unmentioned."""
+    import bayesgrowth.fitting
+
+    def no_fit(*args, **kwargs):
+        raise RuntimeError("not sampled: the data were loaded")
+
+    monkeypatch.setattr(bayesgrowth.fitting, "fit", no_fit)
+    data = default_snapshot(tmp_path / "snap")
+    args = ["fit", "--data", str(data), "--metric", "downloads", "--out", str(tmp_path / "b")]
+    result = CliRunner().invoke(benchmark.app, args)
+    assert str(result.exception) == "not sampled: the data were loaded"
+    note = f"data ({data}): download days before the stated creation date are dropped"
+    assert note in result.stderr
