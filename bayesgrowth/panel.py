@@ -157,7 +157,7 @@ class Panel:
         UnknownModelError
             For a model id not in the panel.
         DataError
-            For an unknown organisation, models and organisations that share no series, an empty
+            For an unknown organisation, a model not of the organisations given with it, an empty
             list, or a lone string instead of a list.
         """
         keep = pd.Series(True, index=self.series.index)
@@ -176,11 +176,17 @@ class Panel:
                     f"unknown organisation(s) {', '.join(map(repr, unknown))}; known: {known}"
                 )
             keep &= self.series["organization"].isin(organizations)
-        if not keep.any():
-            raise DataError(
-                f"no series is both of organisation(s) {', '.join(organizations or [])} and "
-                f"among the model(s) {', '.join(models or [])}"
-            )
+        if models is not None and organizations is not None:
+            # Only the series that are both are kept: a named model of another organisation
+            # would be left out without a word.
+            outside = sorted(set(models) - set(self.series.loc[keep, "model"]))
+            if outside:
+                raise DataError(
+                    f"model(s) {', '.join(map(repr, outside))} not of organisation(s) "
+                    f"{', '.join(organizations)}: a selection keeps the series that are both "
+                    "among the models and of the organisations; name the models alone, or "
+                    "leave these out"
+                )
         return self._keep(keep)
 
     def series_of(self, model: str, metric: str) -> pd.DataFrame:

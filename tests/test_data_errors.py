@@ -516,11 +516,16 @@ def test_a_day_ahead_is_allowed_for_local_calendars(tmp_path):
 # --- selections ---------------------------------------------------------------------------------
 
 
-def test_models_and_organisations_that_share_no_series(tmp_path):
+def test_a_model_outside_the_organisations_selected_with_it_is_refused(tmp_path):
+    """A selection keeps the series that are both: a named model of another organisation was
+    dropped without a word when another named model was of the organisation."""
     root = two_organisations(tmp_path)
     panel = load(root)
-    with pytest.raises(DataError, match="no series is both of organisation.s. OTHER and among"):
+    says = "model.s. 'acme/alpha' not of organisation.s. OTHER: a selection keeps the series"
+    with pytest.raises(DataError, match=says):
         panel.select(organizations=["OTHER"], models=["acme/alpha"])
+    with pytest.raises(DataError, match=says):
+        panel.select(organizations=["OTHER"], models=["other/one", "acme/alpha"])
     assert panel.select(organizations=["OTHER"], models=["other/one"]).n_series == 1
 
 
