@@ -74,11 +74,13 @@ def fit_benchmark(
 ) -> None:
     """Fit all series of one metric and record time, memory and diagnostics."""
     from bayesgrowth.fitfile import check_save_path
-    from bayesgrowth.fitting import fit
+    from bayesgrowth.fitting import SamplerSettings, fit
 
+    # Output and sampler settings are checked before any data are read.
     prepare_directory(out)
     if save:
         check_save_path(save)
+    SamplerSettings(draws=draws, tune=tune, chains=2, seed=seed)
     start = time.perf_counter()
     panel = load_reported(data, metrics=(metric,))
     n = panel.metric(metric).n_series

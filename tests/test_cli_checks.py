@@ -67,6 +67,25 @@ def test_the_benchmark_reports_errors_in_one_line(places):
     assert_one_line_error(proc, "does not exist", "no-data")
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--draws", "0"], "draws and chains must be >= 1"),
+        (["--seed", "-1"], "the seed must lie between 0 and 2**32 - 1"),
+    ],
+)
+def test_the_benchmark_checks_its_sampler_settings_before_the_data(args, says, places):
+    """They failed after the whole snapshot was loaded, at the fit."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bayesgrowth.benchmark", "fit", *args, "--data", places["data"]]
+        + ["--out", places["folder"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "no-data" not in assert_one_line_error(proc, says)
+
+
 def test_output_paths_are_made_ready_or_refused(places):
     nested = places["folder"] / "a" / "b"
     assert prepare_directory(nested).is_dir()
