@@ -158,10 +158,7 @@ def as_of_split(
         Steps that must have elapsed since creation by D (models created later are left out).
     """
     _one_metric(panel)
-    try:
-        as_of = to_utc(as_of)
-    except ValueError:
-        raise DataError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    as_of = as_of_date(as_of)
     if as_of >= panel.data_date:
         raise DataError(
             f"--as-of {as_of.date()} is not before the data date {panel.data_date.date()}"
@@ -173,10 +170,29 @@ def as_of_split(
     return _split(f"as-of {as_of.date()}", history, panel.last_values())
 
 
-def holdout_split(panel: Panel, h: int, min_history: int = 3) -> Split:
-    """Hold out the last ``h`` observations of every series with ``min_history`` more."""
+def as_of_date(as_of: pd.Timestamp | str) -> pd.Timestamp:
+    """The forecast origin of :func:`as_of_split` (UTC), checked before any data are read.
+
+    Raises
+    ------
+    DataError
+        For a value that is not a date (text must be ISO 8601, ``YYYY-MM-DD``).
+    """
+    try:
+        return to_utc(as_of)
+    except ValueError:
+        raise DataError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+
+
+def check_holdout(h: int) -> None:
+    """Refuse a :func:`holdout_split` of fewer than one step, before any data are read."""
     if h < 1:
         raise DataError(f"--holdout must be at least 1, got {h}")
+
+
+def holdout_split(panel: Panel, h: int, min_history: int = 3) -> Split:
+    """Hold out the last ``h`` observations of every series with ``min_history`` more."""
+    check_holdout(h)
     _one_metric(panel)
     full = complete_steps(panel)
     enough = full.series[full.series["n_obs"] >= h + min_history]

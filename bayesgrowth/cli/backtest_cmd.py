@@ -17,7 +17,9 @@ from bayesgrowth.backtest import (
     DEFAULT_MIN_HISTORY,
     BacktestResult,
     Split,
+    as_of_date,
     as_of_split,
+    check_holdout,
     first_steps_split,
     holdout_split,
     run_backtest,
@@ -26,7 +28,7 @@ from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_auth
 from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
-from bayesgrowth.panel import Panel, to_utc
+from bayesgrowth.panel import Panel
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
 from bayesgrowth.store import check_file_path, prepare_directory, write_csv, write_text
 
@@ -81,8 +83,8 @@ def check_protocol(
             "choose exactly one protocol: --as-of DATE, --holdout H, --history K or "
             f"--first-days F --target-day T (got {', '.join(chosen) or 'none'})"
         )
-    if holdout is not None and holdout < 1:
-        raise DataError(f"--holdout must be at least 1, got {holdout}")
+    if holdout is not None:
+        check_holdout(holdout)
     if history is not None and not 0 <= history < HISTORY_TARGET:
         raise DataError(
             f"--history K keeps months 0 to K and forecasts month {HISTORY_TARGET}: K must lie "
@@ -98,10 +100,7 @@ def check_protocol(
     if min_history is not None and min_history < 0:
         raise DataError(f"--min-history counts steps elapsed: at least 0, got {min_history}")
     if as_of is not None:
-        try:
-            to_utc(as_of)
-        except ValueError:
-            raise DataError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+        as_of_date(as_of)
 
 
 def choose_split(
