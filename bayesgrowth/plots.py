@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -10,6 +12,9 @@ from matplotlib.figure import Figure
 
 from bayesgrowth.panel import TIME_UNIT
 from bayesgrowth.priors import Priors, prior_curves
+
+if TYPE_CHECKING:
+    from bayesgrowth.result import GrowthFit
 
 
 def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
@@ -161,3 +166,18 @@ def plot_prior_predictive(
     ax.set_title("Prior predictive check")
     ax.legend(fontsize=8)
     return fig, ax
+
+
+def plot_fit_prior_predictive(
+    fit: GrowthFit, horizon: int, ax: Axes | None = None
+) -> tuple[Figure, Axes]:
+    """:func:`plot_prior_predictive` of a fit's own priors and metric, beside the last counts of
+    its series with a count, over ``horizon`` steps."""
+    design = fit.design
+    return plot_prior_predictive(
+        fit.config.priors,
+        design.last_value[design.active],
+        horizon=horizon,
+        metric=design.metric,
+        ax=ax,
+    )

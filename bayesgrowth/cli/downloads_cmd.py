@@ -47,7 +47,7 @@ def deepseek(
     from bayesgrowth.claims import format_table, report_days, study_claim, study_figures
     from bayesgrowth.fitfile import check_save_path
     from bayesgrowth.fitting import SamplerSettings
-    from bayesgrowth.plots import plot_prior_predictive
+    from bayesgrowth.plots import plot_fit_prior_predictive
 
     # Output, days and sampler settings are checked before any data are read.
     fit_path = check_save_path(prepare_directory(out) / "fit.nc")
@@ -67,13 +67,7 @@ def deepseek(
     write_csv(out / "table.csv", study.table)
     diagnostics = study.fit.diagnostics().lines()
     write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")
-    design = study.fit.design
-    prior, _ = plot_prior_predictive(
-        study.fit.config.priors,
-        design.last_value[design.active],
-        horizon=study.first_days,
-        metric="downloads",
-    )
+    prior, _ = plot_fit_prior_predictive(study.fit, study.first_days)
     figures = {**study_figures(study), "prior.png": prior}
     if "claim.png" not in figures:
         # One an earlier study left (of another organisation or fit) would pass for this one's.

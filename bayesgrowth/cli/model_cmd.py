@@ -56,40 +56,28 @@ def _fit(data, metric, orgs, models, settings):
     return panel.metric(metric), result
 
 
-def _plot_largest(panel, forecast, metric: str, path: Path, n: int = 6) -> None:
-    """The forecast bands of the ``n`` series with the largest last count, as one figure."""
+def _run_figures(panel, result, forecast, files: dict[str, Path], n: int = 6) -> None:
+    """``run``'s figures: the forecast bands of the ``n`` series with the largest last count,
+    and the prior predictive check of the fit's priors over the longest history."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display needed
     import matplotlib.pyplot as plt
 
-    from bayesgrowth.plots import plot_forecasts
+    from bayesgrowth.plots import plot_fit_prior_predictive, plot_forecasts
 
     models = panel.series.nlargest(n, "last_value")["model"].tolist()
-    figure = plot_forecasts(panel.observations, forecast, models, metric=metric)
-    write_figure(path, figure)
-    plt.close(figure)
-
-
-def _plot_prior_predictive(result, panel, metric: str, path: Path) -> None:
-    """The prior predictive check of the fit's priors, over the longest history in ``panel``,
-    beside the last counts of the series with a count."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; no display needed
-    import matplotlib.pyplot as plt
-
-    from bayesgrowth.plots import plot_prior_predictive
-
-    design = result.design
-    figure, _ = plot_prior_predictive(
-        result.config.priors,
-        design.last_value[design.active],
-        horizon=max(int(panel.series["last_t"].max()), 1),
-        metric=metric,
-    )
-    write_figure(path, figure)
-    plt.close(figure)
+    figures = {
+        "forecasts.png": plot_forecasts(
+            panel.observations, forecast, models, metric=result.design.metric
+        ),
+        "prior-predictive.png": plot_fit_prior_predictive(
+            result, max(int(panel.series["last_t"].max()), 1)
+        )[0],
+    }
+    for name, figure in figures.items():
+        write_figure(files[name], figure)
+        plt.close(figure)
 
 
 def _load_warned(path: Path):
@@ -226,8 +214,7 @@ def register(app: typer.Typer) -> None:
         result.save(fit_path)
         forecast = result.forecast(horizon)
         write_csv(files["forecasts.csv"], forecast)
-        _plot_largest(panel, forecast, metric, files["forecasts.png"])
-        _plot_prior_predictive(result, panel, metric, files["prior-predictive.png"])
+        _run_figures(panel, result, forecast, files)
         parameters = result.parameters()
         write_csv(files["parameters.csv"], parameters)
         if "paper_lambda" in parameters:
