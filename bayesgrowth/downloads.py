@@ -30,7 +30,15 @@ from bayesgrowth.data import DOWNLOAD_DIR
 from bayesgrowth.errors import DataError, HubError
 from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, stderr_log, summary
 from bayesgrowth.panel import to_utc
-from bayesgrowth.store import LOCK_NAME, find_row, locked, model_file, read_table, write_table
+from bayesgrowth.store import (
+    LOCK_NAME,
+    find_row,
+    locked,
+    model_file,
+    model_id,
+    read_table,
+    write_table,
+)
 
 _DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})( 00:00:00)?$")
 
@@ -144,7 +152,7 @@ def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:
         header, rows = read_table(path)
         column = _day_columns(header).get(day.isoformat())
         if column is not None:
-            found |= {r["model"].strip() for r in rows if r.get(column)}
+            found |= {model_id(r["model"]) for r in rows if r.get(column)}
     return found & set(models)
 
 

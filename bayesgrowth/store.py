@@ -85,20 +85,23 @@ def _models_in(path: Path) -> set[str]:
             if "model" not in header:
                 return set()
             column = header.index("model")
-            # stripped, as the loader reads them: 'a/b ' is the model 'a/b'
-            return {row[column].strip() for row in reader if len(row) > column}
+            return {model_id(row[column]) for row in reader if len(row) > column}
     except UnicodeDecodeError:
         raise DataError(
             "not UTF-8 text: fix or move it before collecting into this folder", file=str(path)
         ) from None
 
 
-def find_row(rows: list[Row], model: str) -> Row | None:
-    """The row of ``model`` among ``rows`` (as :func:`read_table` gives them), or ``None``.
+def model_id(cell: str) -> str:
+    """The model id a ``model`` cell of a stored file holds, as the loader reads it: ``'a/b '``
+    is the model ``'a/b'`` (the cell itself is rewritten as it was)."""
+    return cell.strip()
 
-    An id written with spaces around it is the same model, as the loader reads it.
-    """
-    return next((row for row in rows if row["model"].strip() == model), None)
+
+def find_row(rows: list[Row], model: str) -> Row | None:
+    """The row of ``model`` among ``rows`` (as :func:`read_table` gives them; ids compared by
+    :func:`model_id`), or ``None``."""
+    return next((row for row in rows if model_id(row["model"]) == model), None)
 
 
 @contextmanager
