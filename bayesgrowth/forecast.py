@@ -64,6 +64,11 @@ class CurveDraws:
     pace_window: int = 1
     block: int = 1
 
+    @property
+    def step_alpha(self) -> np.ndarray:
+        """The dispersion each forecast step is drawn with: ``alpha / block``."""
+        return self.alpha / self.block
+
 
 @dataclass(frozen=True)
 class PauseDraws:
@@ -152,7 +157,6 @@ def grow(
     pace = np.broadcast_to(np.asarray(draws.recent, dtype=float), (n, s)).copy()
     rate = np.exp(pace)
     moves = np.broadcast_to(np.asarray(draws.pace_spread, dtype=float), (s,))
-    alpha = draws.alpha / draws.block
     level = np.broadcast_to(np.asarray(start_value, dtype=float).reshape(n, -1), (n, s)).copy()
     prev_x = log_growth(
         np.broadcast_to(np.asarray(start_t, float).reshape(n, -1), (n, s)), lam, draws.mu, sigma
@@ -166,7 +170,7 @@ def grow(
             pace = pace + moves * rng.standard_normal((n, s))
             rate = np.exp(pace)
         x = log_growth(steps[:, h : h + 1], lam, draws.mu, sigma)
-        inc, run = increment(growth_between(prev_x, x, m) * rate, alpha, run, pause, rng)
+        inc, run = increment(growth_between(prev_x, x, m) * rate, draws.step_alpha, run, pause, rng)
         level += inc
         out[:, h] = level
         prev_x = x
@@ -290,7 +294,7 @@ def dormant(
         started |= new
         x = log_growth(np.where(started, k - onset_at, 0.0), lam, population.mu, sigma)
         mean = np.where(started, growth_between(prev_x, x, m), 0.0)
-        inc, run = increment(mean, population.alpha / population.block, run, pause, rng)
+        inc, run = increment(mean, population.step_alpha, run, pause, rng)
         first = started & (level == 0)
         run = np.where(first, 0, run)
         level = np.where(first, np.maximum(level + inc, 1.0), level + np.where(started, inc, 0.0))
