@@ -16,6 +16,8 @@ steps on one time axis, scored together.
     fewer than ``min_history`` elapsed steps (default 6) are left out, and each is forecast to its
     last value in the full data, which for a fine-tune series can be a partial month read at
     ``t_exact`` (the target carries both ``t`` and ``t_exact``; the published snapshot has none).
+    A series with no count after D stays in the history unscored: which series go on being
+    recorded is not known at D.
 :func:`holdout_split` (``--holdout H``)
     Drop the last H observations of every series with at least ``min_history`` left; the target is
     the last one dropped (H steps ahead).
@@ -83,7 +85,8 @@ class Split:
     protocol
         What was done, e.g. ``"as-of 2024-08-18"``.
     history
-        The data a forecaster may see.
+        The data a forecaster may see: every series the protocol keeps at its origin, including
+        any without a later count to score (whether a series has one is not known then).
     targets
         ``model, metric, t, y, origin_t, origin_value``: the step to forecast, its outcome and the
         series' last observation in ``history``.
@@ -126,7 +129,11 @@ def _one_metric(panel: Panel) -> None:
 
 
 def _split(protocol: str, history: Panel, outcomes: pd.DataFrame) -> Split:
-    """A split from a history and outcome rows (model, metric, t, t_exact, cumulative) beyond it."""
+    """A split from a history and outcome rows (model, metric, t, t_exact, cumulative) beyond it.
+
+    The history is kept whole: a series in it without a later outcome is not scored but stays
+    for the forecasters to learn from, since whether it has one is known only after the origin.
+    """
     outcomes = outcomes.rename(columns={"cumulative": "y"})[[*TARGET_COLUMNS, "y"]]
     present = pd.MultiIndex.from_frame(history.series[["model", "metric"]])
     outcomes = outcomes[pd.MultiIndex.from_frame(outcomes[["model", "metric"]]).isin(present)]
@@ -134,7 +141,6 @@ def _split(protocol: str, history: Panel, outcomes: pd.DataFrame) -> Split:
     targets = targets[targets["t"] > targets["origin_t"]]
     if targets.empty:
         raise DataError(f"{protocol}: no series has both a history and a later target")
-    history = _restrict(history, targets, history.observations)
     # The authors' parameters were fitted to the whole snapshot (and name models created after
     # the origin): no forecaster may see them.
     history = replace(history, paper_fits=pd.DataFrame())

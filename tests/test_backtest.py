@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bayesgrowth.backtest import as_of_split, first_steps_split, holdout_split, run_backtest
 from bayesgrowth.baseline import PaperForecaster
+from bayesgrowth.design import build_design
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import (
     Forecast,
@@ -21,7 +22,7 @@ from bayesgrowth.forecasters import (
     register_forecaster,
 )
 from bayesgrowth.naive import LastValue, LinearTrend
-from bayesgrowth.panel import Panel
+from bayesgrowth.panel import Panel, summarise_series
 from bayesgrowth.scores import SCORE_COLUMNS
 
 GROWING = [0, 1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 66, 78, 91, 105, 120]
@@ -81,6 +82,26 @@ def test_no_data_after_the_origin_leaks_into_any_forecast():
     pd.testing.assert_frame_equal(a[columns], b[columns])
     jumpy = (a["model"] == "org/jumpy") & (a["method"] == "last-value")
     assert (b.loc[jumpy, "y"] - a.loc[jumpy, "y"]).tolist() == [10_000]
+
+
+def test_whether_a_series_has_counts_after_the_origin_does_not_shape_the_history():
+    # org/jumpy is known for months 0..7 at the origin; whether its recording stops there (a
+    # deleted repository, a collector that dropped it) is known only later. The history, and so
+    # every fit on it (organisation pooling, onset cells, release batch), must not depend on it.
+    full = crafted()
+    obs = full.observations
+    obs = obs[(obs["model"] != "org/jumpy") | (obs["t"] <= 7)]
+    stopped = dataclasses.replace(full, observations=obs, series=summarise_series(obs, full.series))
+    a, b = as_of_split(full, AS_OF), as_of_split(stopped, AS_OF)
+    pd.testing.assert_frame_equal(a.history.observations, b.history.observations)
+    pd.testing.assert_frame_equal(a.history.series, b.history.series)
+    da, db = build_design(a.history), build_design(b.history)
+    for name in ("models", "release_batch", "onset_at_risk", "onset_events", "inc", "size"):
+        np.testing.assert_array_equal(getattr(da, name), getattr(db, name), err_msg=name)
+    # only what is scored differs: the series without a later count has no target
+    assert "org/jumpy" in set(a.targets["model"]) - set(b.targets["model"])
+    result = run_backtest(b, [LastValue(), LinearTrend()])
+    assert "org/jumpy" not in set(result.forecasts["model"])
 
 
 def test_the_authors_fits_of_the_whole_snapshot_stay_out_of_every_history():
