@@ -218,17 +218,20 @@ class Panel:
 
         A month ``k`` of a fine-tune series ends at ``created_at + k`` calendar months; a day ``t``
         of a download series is the count recorded on that calendar date. Series created after
-        ``as_of`` disappear, and so do partial months (they belong to a later state of the data).
+        ``as_of`` disappear with all their counts (a download series created later on the day of
+        ``as_of`` has a day-0 count dated at that day's midnight), and so do partial months (they
+        belong to a later state of the data).
         """
         as_of = to_utc(as_of)
         obs = self.observations
         keep = (obs["date"] <= as_of) & ~obs["partial"]
         if as_of >= self.data_date:
             keep = pd.Series(True, index=obs.index)
-        obs = obs[keep]
         series = self.series[self.series["created_at"] <= as_of]
+        keys = pd.MultiIndex.from_frame(series[["model", "metric"]])
+        obs = obs[keep & pd.MultiIndex.from_frame(obs[["model", "metric"]]).isin(keys)]
         present = pd.MultiIndex.from_frame(obs[["model", "metric"]])
-        series = series[pd.MultiIndex.from_frame(series[["model", "metric"]]).isin(present)]
+        series = series[keys.isin(present)]
         return replace(
             self,
             observations=obs,

@@ -104,6 +104,21 @@ def test_whether_a_series_has_counts_after_the_origin_does_not_shape_the_history
     assert "org/jumpy" not in set(result.forecasts["model"])
 
 
+def test_a_download_model_created_after_the_origin_on_its_day_leaves_no_count_in_the_cut():
+    # Day t's count is dated at the day's midnight, so a model created at noon on the origin day
+    # has a day-0 count dated at the origin itself, though it did not exist then (the snapshot:
+    # openai/whisper-large-v3-turbo, created 2024-10-01 07:39, cut at 2024-10-01).
+    panel = make_panel(
+        {"org/old": list(range(0, 200, 10)), "org/new": [5, 9, 30]},
+        metric="downloads",
+        created={"org/old": "2023-03-01 08:00", "org/new": "2023-03-18 12:00"},
+    )
+    cut = panel.truncate("2023-03-18")
+    assert cut.series["model"].tolist() == ["org/old"]
+    assert set(cut.observations["model"]) == {"org/old"}
+    assert cut.last_values()["model"].tolist() == ["org/old"]
+
+
 def test_the_authors_fits_of_the_whole_snapshot_stay_out_of_every_history():
     # The authors fitted their parameters to the full data, models created after the origin
     # included: a forecaster handed them would see past the origin.
