@@ -119,6 +119,84 @@ def test_a_download_model_created_after_the_origin_on_its_day_leaves_no_count_in
     assert cut.last_values()["model"].tolist() == ["org/old"]
 
 
+def combined(*panels: Panel) -> Panel:
+    """One panel of the series of several (each of its own organisation)."""
+    return Panel(
+        observations=pd.concat([p.observations for p in panels], ignore_index=True),
+        series=pd.concat([p.series for p in panels], ignore_index=True),
+        data_date=max(p.data_date for p in panels),
+    )
+
+
+def rewritten_after(panel: Panel, origin: str) -> Panel:
+    """``panel`` with every count after ``origin`` raised by 1,000 per step (still cumulative)."""
+    obs = panel.observations.copy()
+    later = obs["date"] > pd.Timestamp(origin, tz="UTC")
+    obs.loc[later, "cumulative"] += 1000 * obs.loc[later, "t"]
+    return dataclasses.replace(panel, observations=obs, series=summarise_series(obs, panel.series))
+
+
+@pytest.mark.parametrize(
+    ("metric", "origin", "fresh", "after", "elsewhere"),
+    [
+        # Org/fresh is one month old at the origin; Org/after, of its organisation and calendar
+        # month, is created after the origin (release batch); Else/new is a new organisation.
+        ("finetunes", AS_OF, "2023-08-02", "2023-08-20", "2023-09-01"),
+        # the same in days, Org/after created at noon on the origin day
+        ("downloads", "2023-01-25", "2023-01-20", "2023-01-25 12:00", "2023-01-26"),
+    ],
+)
+def test_the_fit_at_the_origin_sees_nothing_of_what_came_after(
+    metric, origin, fresh, after, elsewhere
+):
+    """The model reads only its design: built from the history of the data as they were and of
+    data with other counts after the origin and other models created after it, it is the same."""
+    steps = 16 if metric == "finetunes" else 60
+    grows = [int(1.5 * k * k) for k in range(steps)]
+    data_date = "2024-05-01" if metric == "finetunes" else "2023-03-01"
+    known = make_panel(
+        {
+            "Org/old": grows,
+            "Org/sibling": [k // 2 for k in grows],
+            "Org/never": [0] * steps,
+            "Org/fresh": [0] + grows[: steps - 8],
+        },
+        metric=metric,
+        created={"Org/sibling": "2023-01-10", "Org/fresh": fresh},
+        data_date=data_date,
+    )
+    later = combined(
+        rewritten_after(known, origin),
+        make_panel({"Org/after": grows[:5]}, metric=metric, created={"Org/after": after}),
+        make_panel(
+            {"Else/new": grows[:5]},
+            metric=metric,
+            created={"Else/new": elsewhere},
+            organization="Else",
+            data_date=data_date,
+        ),
+    )
+    for min_history in (6, 0):
+        a, b = as_of_split(known, origin, min_history), as_of_split(later, origin, min_history)
+        assert a.targets["model"].tolist() == b.targets["model"].tolist()
+        assert (a.targets["y"] != b.targets["y"]).all()  # the outcomes did change
+        da, db = build_design(a.history, metric), build_design(b.history, metric)
+        for f in dataclasses.fields(da):
+            x, y = getattr(da, f.name), getattr(db, f.name)
+            if isinstance(x, np.ndarray):
+                np.testing.assert_array_equal(x, y, err_msg=f"{f.name}, {min_history}")
+            else:
+                assert x == y, f.name
+        assert list(da.organizations) == ["Org"]
+    # with --min-history 0 Org/fresh is fitted, its release batch counted without Org/after
+    batch = dict(zip(da.models, da.release_batch, strict=True))
+    whole = build_design(later, metric)
+    assert (
+        dict(zip(whole.models, whole.release_batch, strict=True))["Org/fresh"]
+        == batch["Org/fresh"] + 1
+    )
+
+
 def test_the_authors_fits_of_the_whole_snapshot_stay_out_of_every_history():
     # The authors fitted their parameters to the full data, models created after the origin
     # included: a forecaster handed them would see past the origin.
