@@ -5,6 +5,17 @@ A protocol turns the full panel into a :class:`Split`: the ``history`` a forecas
 ``history`` and the target columns ``model, metric, t``, so nothing after the origin can leak in
 (the history holds no ``paper_fits``: the authors fitted them to the whole snapshot).
 
+Only ``--as-of`` has one origin in calendar time. ``--history K`` and ``--first-days F`` cut each
+series at its own age, so a method that learns across series (``bayes``: organisation means,
+onset hazard, dispersion) also learns from other series' first steps that came after a
+series' target date; methods that fit each series alone (``paper``, ``last-value``,
+``linear-trend``) see nothing of it. On the 2025-02-18 snapshot the fit for 95.8% of the 791
+targets of ``--first-days 20 --target-day 29`` holds counts dated after the target's own date
+(for the median target, 45% of the history's rows), 66.9% of the 641 targets at day 75 (11%),
+and 29.7%, 37.4% and 45.6% of the 2,408 targets of ``--history 1``, ``3`` and ``6`` (for the
+median target none of them). A comparison of ``bayes`` with the others under those protocols
+may favour it by that much; ``--as-of`` is the clean one.
+
 Protocols
 ---------
 Each takes a panel of one metric (:meth:`~bayesgrowth.panel.Panel.metric`): its targets are
