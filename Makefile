@@ -13,11 +13,19 @@ export MPLBACKEND := Agg
 
 .PHONY: run test env clean-env
 
-# Finds a Python >= 3.12 by running candidates: $PYTHON first, then versioned names, then pyenv
-# versions (a pyenv shim only runs with PYENV_VERSION set).
+# Finds a Python >= 3.12. $PYTHON, when set, is the user's choice: it is used, or make stops saying
+# why it cannot be (an explicit choice is never passed over for another interpreter). Otherwise it
+# runs candidates: versioned names, then pyenv versions (a pyenv shim only runs with PYENV_VERSION set).
 define FIND_PYTHON
 ok() { "$$@" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
-for c in $${PYTHON:-} python3.14 python3.13 python3.12 python3 python; do \
+if [ -n "$${PYTHON:-}" ]; then \
+  if ok $$PYTHON; then echo "$$PYTHON"; exit 0; fi; \
+  found="$$($$PYTHON -c 'import sys; print("Python", sys.version.split()[0])' 2>/dev/null)"; \
+  echo "PYTHON=$$PYTHON is $${found:-not a Python that runs}; bayesgrowth needs Python >= 3.12:" \
+    "set PYTHON to one, or unset PYTHON to let make search" >&2; \
+  exit 1; \
+fi; \
+for c in python3.14 python3.13 python3.12 python3 python; do \
   if ok $$c; then echo "$$c"; exit 0; fi; \
 done; \
 for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.|$$)' | sort -rV); do \
