@@ -187,3 +187,16 @@ def test_release_batch_without_a_new_model_is_a_usage_error(places, monkeypatch,
     proc = run_main(*args, "--release-batch", "3", monkeypatch=monkeypatch, capsys=capsys)
     assert proc.returncode == 2
     assert "--release-batch" in proc.stderr and "goes with --new-model-of" in proc.stderr
+
+
+def test_an_interrupted_command_says_so_and_exits_130(places, monkeypatch, capsys):
+    """Typer turns Ctrl-C into a returned code, which was dropped: the command exited 0, silent."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bayesgrowth.cli.data_cmd.load_panel", interrupted)
+    proc = run_main("data", "summary", monkeypatch=monkeypatch, capsys=capsys)
+    assert proc.returncode == 130
+    assert proc.stderr.startswith("interrupted: each file written before it is complete")
+    assert "Traceback" not in proc.stderr

@@ -8,6 +8,9 @@ import typer
 
 from bayesgrowth.errors import BayesGrowthError
 
+INTERRUPTED = 130
+"""The exit status of a command stopped by Ctrl-C (SIGINT), as a shell reports one: 128 + 2."""
+
 app = typer.Typer(
     help="Forecast fine-tune and download growth of open-weight models on Hugging Face.",
     no_args_is_help=True,
@@ -40,7 +43,8 @@ def main() -> None:
 
 def run_app(commands: typer.Typer) -> None:
     """Run a Typer app (``bayesgrowth`` or another entry point such as the benchmarks), turning
-    expected errors into one clear line and exit code 1.
+    expected errors into one clear line and exit code 1, and Ctrl-C into one line and exit code
+    :data:`INTERRUPTED`.
 
     Parameters
     ----------
@@ -48,12 +52,12 @@ def run_app(commands: typer.Typer) -> None:
         The app to run on ``sys.argv``.
     """
     try:
-        commands(standalone_mode=False)
+        # Out of standalone mode Typer returns exit codes instead of raising them: a typer.Exit's,
+        # and INTERRUPTED for Ctrl-C (it catches the KeyboardInterrupt itself).
+        code = commands(standalone_mode=False)
     except BayesGrowthError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
     except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(1)
@@ -67,3 +71,11 @@ def run_app(commands: typer.Typer) -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if code == INTERRUPTED:
+        print(
+            "interrupted: each file written before it is complete (a file is written whole or "
+            "not at all); run the same command again to finish",
+            file=sys.stderr,
+        )
+    if isinstance(code, int) and code:
+        sys.exit(code)
