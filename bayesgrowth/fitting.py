@@ -329,6 +329,40 @@ def _sample(model: pm.Model, metric: str, s: SamplerSettings, progress: bool) ->
     )
 
 
+def check_complete(idata: xr.DataTree, settings: SamplerSettings) -> None:
+    """Re-raise the Ctrl-C that stopped a sampler, which nutpie and PyMC catch themselves.
+
+    They return the draws made so far instead (nutpie padding the shorter chains with NaN), which
+    would otherwise be diagnosed, forecast from and saved as if they were the whole fit.
+
+    Parameters
+    ----------
+    idata
+        What the sampler returned: ``posterior`` and ``sample_stats``.
+    settings
+        The settings it was run with.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When fewer than ``settings.chains × settings.draws`` draws were made: a draw is made when
+        its log density (``logp``, or PyMC's ``lp``) was recorded, a finite number.
+    """
+    post = idata["posterior"]
+    stats = idata["sample_stats"].to_dataset()
+    logp = next((stats[k] for k in ("logp", "lp") if k in stats), None)
+    made = (
+        int(np.isfinite(logp).sum())
+        if logp is not None
+        else post.sizes["chain"] * post.sizes["draw"]
+    )
+    wanted = settings.chains * settings.draws
+    if made < wanted:
+        raise KeyboardInterrupt(
+            f"sampling was stopped after {made:,} of {wanted:,} draws: no fit is returned"
+        )
+
+
 def fit(
     panel: Panel,
     metric: str = "finetunes",
@@ -375,6 +409,8 @@ def fit(
         that is not positive, before sampling.
     SamplingError
         For sampler settings out of range (see :class:`SamplerSettings`).
+    KeyboardInterrupt
+        When sampling was stopped (Ctrl-C) before every draw was made (:func:`check_complete`).
     """
     config = FitConfig(
         metric=metric,
@@ -394,6 +430,7 @@ def fit(
     start = time.perf_counter()
     idata = _sample(model, metric, config.sampler, progress)
     wall = time.perf_counter() - start
+    check_complete(idata, config.sampler)
     diagnostics = diagnose(idata, wall)
     for problem in diagnostics.problems():
         print(f"WARNING: {problem}", file=sys.stderr)
