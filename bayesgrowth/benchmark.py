@@ -25,7 +25,9 @@ from bayesgrowth.diagnostics import ESS_MIN, RHAT_MAX
 from bayesgrowth.store import prepare_directory, write_text
 
 app = typer.Typer(
-    help="Benchmarks (figures printed and written under results/).", no_args_is_help=True
+    help="Benchmarks (figures printed and written under results/).",
+    no_args_is_help=True,
+    add_completion=False,
 )
 
 TARGETS = {

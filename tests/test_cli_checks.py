@@ -200,3 +200,16 @@ def test_an_interrupted_command_says_so_and_exits_130(places, monkeypatch, capsy
     assert proc.returncode == 130
     assert proc.stderr.startswith("interrupted: each file written before it is complete")
     assert "Traceback" not in proc.stderr
+
+
+def test_the_benchmark_offers_no_shell_completion_to_install():
+    """As ``bayesgrowth`` itself. Run as ``python -m …``, Typer's bash script was broken (it runs
+    ``_PYTHON _M BAYESGROWTH.BENCHMARK_COMPLETE=…``) and took over the completion of ``python``."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth import benchmark
+
+    shown = CliRunner().invoke(benchmark.app, ["--help"])
+    assert shown.exit_code == 0, shown.output
+    assert "Benchmarks (figures printed" in shown.output
+    assert "completion" not in shown.output
