@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bayesgrowth.csvfile import csv_files
 from bayesgrowth.errors import DataError
+from bayesgrowth.store import write_text
 
 SNAPSHOT_NAME = "hf-paper-2025-02-18"
 SNAPSHOT_COMMIT = "b273a980cc7412f7f1249016006984b6db540299"
@@ -159,9 +160,7 @@ def fetch_snapshot(target: Path | None = None, base_url: str | None = None) -> P
                 file=name,
             ) from None
     if not filled:
-        tmp = target / f".{CHECKSUMS}.tmp"
-        tmp.write_text(lines)
-        tmp.replace(listing)
+        write_text(listing, lines)
     return target
 
 
