@@ -7,12 +7,16 @@ started a fit) before checking its options, the error would be about the data in
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from cliruns import assert_one_line_error, run_main
 
+from bayesgrowth import store
 from bayesgrowth.errors import OutputError
 from bayesgrowth.store import check_file_path, prepare_directory
 
@@ -200,6 +204,36 @@ def test_an_interrupted_command_says_so_and_exits_130(places, monkeypatch, capsy
     assert proc.returncode == 130
     assert proc.stderr.startswith("interrupted: each file written before it is complete")
     assert "Traceback" not in proc.stderr
+
+
+def test_a_terminated_command_removes_its_temporary_file_and_exits_143(
+    tmp_path, monkeypatch, capsys
+):
+    """SIGTERM (kill, timeout) ended Python at once, leaving the hidden temporary file of the
+    result being written; it now stops the command as Ctrl-C does."""
+
+    def not_handled(signum, frame):
+        raise RuntimeError("SIGTERM reached the default handler")
+
+    original = signal.signal(signal.SIGTERM, not_handled)  # a stand-in for dying at once
+
+    def terminated_while_writing(*args, **kwargs):
+        def write(fh):
+            fh.write("half a table")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts this
+
+        store._atomic(tmp_path / "out" / "table.csv", write)
+
+    monkeypatch.setattr("bayesgrowth.cli.data_cmd.load_panel", terminated_while_writing)
+    try:
+        proc = run_main("data", "summary", monkeypatch=monkeypatch, capsys=capsys)
+        assert signal.getsignal(signal.SIGTERM) is not_handled, "the handler was not restored"
+    finally:
+        signal.signal(signal.SIGTERM, original)
+    assert proc.returncode == 143, proc.stderr
+    assert proc.stderr.startswith("terminated: each file written before it is complete")
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_the_benchmark_offers_no_shell_completion_to_install():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -10,6 +11,8 @@ from bayesgrowth.errors import BayesGrowthError
 
 INTERRUPTED = 130
 """The exit status of a command stopped by Ctrl-C (SIGINT), as a shell reports one: 128 + 2."""
+TERMINATED = 128 + signal.SIGTERM
+"""The exit status of a command stopped by SIGTERM (``kill``, ``timeout``): 143."""
 
 app = typer.Typer(
     help="Forecast fine-tune and download growth of open-weight models on Hugging Face.",
@@ -44,13 +47,22 @@ def main() -> None:
 def run_app(commands: typer.Typer) -> None:
     """Run a Typer app (``bayesgrowth`` or another entry point such as the benchmarks), turning
     expected errors into one clear line and exit code 1, and Ctrl-C into one line and exit code
-    :data:`INTERRUPTED`.
+    :data:`INTERRUPTED` (SIGTERM likewise, exit code :data:`TERMINATED`).
 
     Parameters
     ----------
     commands
         The app to run on ``sys.argv``.
     """
+    terminated = []
+
+    def stop(signum: int, frame: object) -> None:
+        # SIGTERM stops a command as Ctrl-C does, so that the temporary file being written is
+        # removed and a sampler's partial draws are not saved; by default it ends Python at once.
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         # Out of standalone mode Typer returns exit codes instead of raising them: a typer.Exit's,
         # and INTERRUPTED for Ctrl-C (it catches the KeyboardInterrupt itself).
@@ -71,11 +83,15 @@ def run_app(commands: typer.Typer) -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if code == INTERRUPTED:
         print(
-            "interrupted: each file written before it is complete (a file is written whole or "
-            "not at all); run the same command again to finish",
+            f"{'terminated' if terminated else 'interrupted'}: each file written before it is "
+            "complete (a file is written whole or not at all); run the same command again to "
+            "finish",
             file=sys.stderr,
         )
+        code = TERMINATED if terminated else code
     if isinstance(code, int) and code:
         sys.exit(code)
