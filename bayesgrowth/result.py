@@ -370,7 +370,10 @@ class GrowthFit:
     def parameters(self) -> pd.DataFrame:
         """Per fitted model: λ, μ, σ posterior median and 90% interval, beside the paper's estimate.
 
-        Dormant series (no count yet) have no curve of their own and get empty cells. The
+        Dormant series (no count yet) have no curve of their own and get empty cells. μ is on
+        the log of the curve's clock: months since creation for fine-tunes, but for a download
+        series read as 0 after its creation, days since it was last seen at zero
+        (``design.origin``; :mod:`bayesgrowth.design`), not days since creation. The
         authors' estimates were fitted on a years axis (t = k/12): their λ and σ are comparable
         with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it. In
         the 2025-02-18 snapshot 1,128 of the authors' estimates (974 of series never fine-tuned)
