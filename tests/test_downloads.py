@@ -447,6 +447,39 @@ def test_deepseek_command_leaves_no_claim_figure_of_an_earlier_study(tmp_path):
     ]
 
 
+def test_deepseek_command_leaves_no_file_of_an_earlier_study_when_it_stops_part_way(
+    tmp_path, monkeypatch
+):
+    """A study that stops while writing its figures (here: the disk fills on the first) leaves
+    no earlier study's table, diagnostics or figures beside its own fit: they would pass for
+    this study's. Its fit and the files written before the stop are kept."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app, downloads_cmd
+
+    header = ["model", *DAYS, "created_at"]
+    data = write_snapshot(
+        tmp_path / "snap", download={"Acme": Table(header, [SERIES[m] for m in ORGS["Acme"]])}
+    )
+    out = tmp_path / "study"
+    out.mkdir()
+    for name in downloads_cmd.STUDY_RESULTS:
+        (out / name).write_text("an earlier study's file")
+
+    def disk_full(path, figure, **kwargs):
+        raise OSError(f"no space left on the device writing {path.name}")
+
+    monkeypatch.setattr(downloads_cmd, "write_figure", disk_full)
+    args = ["deepseek", "--data", str(data), "--organization", "Acme", "--out", str(out)]
+    sampler = ["--draws", "50", "--tune", "50", "--chains", "1", "--samples", "50"]
+    result = CliRunner().invoke(app, [*args, *sampler])
+    assert isinstance(result.exception, OSError), result.output
+    left = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(left) == ["diagnostics.txt", "fit.nc", "table.csv"]
+    assert b"an earlier study's file" not in left.values()
+    assert bayesgrowth.load(out / "fit.nc").design.metric == "downloads"
+
+
 def test_forecast_command_writes_every_series_by_day_index(fitted, tmp_path):
     """``bayesgrowth forecast`` on a download fit: t is the integer day index, all series present."""
     from typer.testing import CliRunner

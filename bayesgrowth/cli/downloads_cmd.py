@@ -11,6 +11,9 @@ from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.store import prepare_directory, write_csv, write_figure, write_text
 
+STUDY_RESULTS = ("table.csv", "diagnostics.txt", "claim.png", "largest.png", "prior.png")
+"""The files ``deepseek`` writes beside its fit ``fit.nc``."""
+
 
 def deepseek(
     out: Annotated[
@@ -37,7 +40,8 @@ def deepseek(
     Writes table.csv (median and 90% band beside the actual count and the paper's curve fit),
     claim.png (DeepSeek-R1 like the paper's Fig. 10, when it is among the organisation's models),
     largest.png, prior.png (the prior predictive check of the download priors against the counts
-    at the cut), diagnostics.txt and fit.nc.
+    at the cut), diagnostics.txt and fit.nc. What an earlier study wrote there is removed once
+    the fit is done.
     """
     import matplotlib
 
@@ -64,19 +68,22 @@ def deepseek(
         seed=seed,
         n_samples=samples,
     )
+    # An earlier study's files go before the new fit is saved, so none is left beside it: not
+    # the claim figure a study without the claimed model does not draw, nor any file a study
+    # interrupted from here on would not reach.
+    for name in STUDY_RESULTS:
+        (out / name).unlink(missing_ok=True)
+    study.fit.save(fit_path)
     write_csv(out / "table.csv", study.table)
     diagnostics = study.fit.diagnostics().lines()
     write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")
     prior, _ = plot_fit_prior_predictive(study.fit, study.first_days)
     figures = {**study_figures(study), "prior.png": prior}
     if "claim.png" not in figures:
-        # One an earlier study left (of another organisation or fit) would pass for this one's.
-        (out / "claim.png").unlink(missing_ok=True)
         print(f"no claim.png: {study.claim.model} is not among the {organization} models studied")
     for name, figure in figures.items():
         write_figure(out / name, figure, dpi=130)
         plt.close(figure)
-    study.fit.save(fit_path)
     print(f'claim: "{study.claim.quote}"')
     print(format_table(study.table))
     print("diagnostics:")
