@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-EXTREME_LAMBDA, EXTREME_SIGMA = 100.0, 20.0
+from bayesgrowth.baseline import EXTREME_LAMBDA, EXTREME_SIGMA
 
 
 def extreme_paper_fits(parameters: pd.DataFrame) -> pd.DataFrame:
