@@ -271,22 +271,37 @@ def _series_log_lam(
     log_lam = pt.zeros(len(design.active))
     if len(by_level):
         level = np.log(np.log1p(growth[by_level]))
-        log_level = pm.Flat("log_level", shape=len(by_level), initval=level)
+        _subset_dim(design, "level_model", by_level)
+        log_level = pm.Flat("log_level", dims="level_model", initval=level)
         log_lam = pt.set_subtensor(log_lam[by_level], log_level - log_phi_ref[by_level])
         prior = pm.logp(pm.Normal.dist(org_log_lam[by_level], spread), log_lam[by_level])
         pm.Potential("series_prior", prior.sum())
     if len(by_offset):
-        z = pm.Normal("z_log_lam", 0.0, 1.0, shape=len(by_offset))
+        _subset_dim(design, "offset_model", by_offset)
+        z = pm.Normal("z_log_lam", 0.0, 1.0, dims="offset_model")
         log_lam = pt.set_subtensor(log_lam[by_offset], org_log_lam[by_offset] + spread * z)
     return log_lam
 
 
 def coords_of(design: Design) -> dict[str, np.ndarray]:
-    """Named dimensions of the model."""
+    """Named dimensions of the model that every fit has: ``organization`` (the organisations)
+    and ``active_model`` (the active series, each by its model id). The dimensions of subsets of
+    the active series are added where their variables are made (:func:`_subset_dim`)."""
     return {
         "organization": design.organizations,
         "active_model": design.models[design.active],
     }
+
+
+def _subset_dim(design: Design, name: str, rows: np.ndarray) -> None:
+    """Add the dimension ``name`` to the model being built: the active series at positions
+    ``rows``, each by its model id.
+
+    A free variable over a subset of the active series gets such a dimension, so that its
+    posterior and the diagnostics (:func:`bayesgrowth.diagnostics.diagnose`) name each element
+    by its model, not by its position in the subset, which names no series a user can find.
+    """
+    pm.modelcontext(None).add_coord(name, design.models[design.active][rows])
 
 
 def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) -> pm.Model:
@@ -318,6 +333,10 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         Deterministics ``org_log_lam``, ``org_mu``, ``org_log_sigma`` per organisation (the last
         equal to ``g_log_sigma`` where σ is shared), ``log_lam``, ``mu``, ``log_sigma`` per active
         series.
+        Dimensions, each labelled: ``organization`` by organisation, ``active_model`` by model id
+        (:func:`coords_of`), and the subsets of the active series, by model id too:
+        ``level_model`` (the series sampled by ``log_level``), ``offset_model`` (by
+        ``z_log_lam``) and ``recent_model`` (those with a recent-rate term, ``z_recent``).
 
     Notes
     -----
@@ -439,7 +458,8 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
             # window of history or less, the multiplier would rescale most of the curve.
             has_past = np.flatnonzero(span > 2 * p.recent_steps)
             s_recent = pm.HalfNormal("s_recent", p.recent_scale)
-            z_recent = pm.Normal("z_recent", 0.0, 1.0, shape=len(has_past))
+            _subset_dim(design, "recent_model", has_past)
+            z_recent = pm.Normal("z_recent", 0.0, 1.0, dims="recent_model")
             pm.Deterministic(
                 "recent",
                 pt.set_subtensor(pt.zeros(len(t_ref))[has_past], s_recent * z_recent),

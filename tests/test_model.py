@@ -179,6 +179,10 @@ def test_one_increment_series_are_sampled_by_a_standard_offset():
     point = model.initial_point()
     assert point["z_log_lam"].shape == (2,)
     assert point["log_level"].shape == (len(design.active) - 2,)
+    # Each subset's dimension names its series by model id.
+    active = design.models[design.active]
+    assert model.coords["offset_model"] == tuple(active[n_inc == 1])
+    assert model.coords["level_model"] == tuple(active[n_inc > 1])
     point["z_log_lam"] = np.array([1.5, -0.5])
     point["s_log_lam_log__"] = np.log(0.4)
     log_lam, org = evaluate_at(model, point, ["log_lam", "org_log_lam"])
@@ -207,9 +211,36 @@ def test_save_load_round_trip(fitted, tmp_path):
             again.libraries
         )
         assert again.diagnostics() == fitted.diagnostics()
+        # the model ids of the subsets' dimensions (level_model, recent_model) come back too
+        assert {"level_model", "recent_model"} <= set(again.idata["posterior"].coords)
+        xr.testing.assert_equal(
+            again.idata["posterior"].to_dataset(), fitted.idata["posterior"].to_dataset()
+        )
     tree = xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf")
     assert {"posterior", "sample_stats", "design"} <= set(tree.children)
     assert "seed" in tree.attrs["config"] and tree.attrs["data_hash"] == fitted.data_hash
+
+
+def test_a_fit_saved_before_the_subsets_had_labels_loads_and_forecasts_alike(fitted, tmp_path):
+    """Fits of format 6 saved before the subsets of the active series had labelled dimensions
+    (``log_level_dim_0``, ``z_recent_dim_0``, ``z_log_lam_dim_0``, positions only) still load and
+    forecast as they did: forecasts read the per-series deterministics, not those variables, so
+    the format version stays."""
+    posterior = fitted.idata["posterior"].to_dataset()
+    unlabelled = {"level_model": "log_level_dim_0", "recent_model": "z_recent_dim_0"}
+    old = posterior.drop_vars(list(unlabelled)).rename_dims(unlabelled)
+    idata = xr.DataTree.from_dict(
+        {"posterior": old, "sample_stats": fitted.idata["sample_stats"].to_dataset()}
+    )
+    saved = bayesgrowth.GrowthFit(
+        idata, fitted.design, fitted.config, fitted.data_hash, fitted.diagnostics()
+    ).save(tmp_path / "old.nc")
+    again = bayesgrowth.load(saved)
+    assert again.idata["posterior"]["z_recent"].dims[-1] == "z_recent_dim_0"
+    pd.testing.assert_frame_equal(
+        again.forecast(4, n_samples=100), fitted.forecast(4, n_samples=100)
+    )
+    pd.testing.assert_frame_equal(again.parameters(), fitted.parameters())
 
 
 def test_save_replaces_a_fit_and_nothing_else(fitted, tmp_path):
@@ -349,6 +380,48 @@ def test_diagnostics_name_the_model_of_a_poorly_mixed_quantity():
     assert diag.worst[0][0] == "mu[acme/gamma]"
     assert {name for name, _, _ in diag.worst} == {"mu[acme/alpha]", "mu[acme/gamma]", "g_mu"}
     assert "largest R-hat: mu[acme/gamma] (" in "\n".join(diag.lines())
+
+
+def test_a_fit_names_the_model_of_each_element_of_a_subset_variable(fitted):
+    """``log_level`` and ``z_recent`` run over subsets of the active series (those sampled by
+    their log-level, those with a past); their dimensions carry each element's model id, so the
+    diagnostics of a fit said "z_recent[9]", a position in a subset that names no series, and
+    now name the model. The labels are the right ones: each model's log λ and recent rate are
+    computed from the element its label names (to 1e-6: pytensor's log-CDF and scipy's differ
+    in the last digits)."""
+    from scipy.stats import norm
+
+    post = fitted.idata["posterior"]
+    d = fitted.design
+    t_ref = pd.Series(d.last_t_exact - d.origin, index=d.models)
+    level = post["log_level"].transpose("chain", "draw", "level_model")
+    models = level["level_model"].values.astype(str)
+    assert 0 < len(models) == len(set(models)) and set(models) <= set(d.models[d.active])
+    phase = (np.log(t_ref[models].to_numpy()) - post["mu"].sel(active_model=models)) / np.exp(
+        post["log_sigma"].sel(active_model=models)
+    )
+    np.testing.assert_allclose(
+        post["log_lam"].sel(active_model=models), level.values - norm.logcdf(phase), atol=1e-6
+    )
+    z_recent = post["z_recent"].transpose("chain", "draw", "recent_model")
+    past = z_recent["recent_model"].values.astype(str)
+    assert 0 < len(past) < len(d.active), "some active series, not all, should have a past"
+    np.testing.assert_allclose(
+        post["recent"].sel(active_model=past), post["s_recent"] * z_recent, rtol=1e-12
+    )
+    assert (post["recent"].drop_sel(active_model=past) == 0).all()
+
+    # One element of each mixes badly: the report names its model.
+    tree = fitted.idata.copy(deep=True)
+    shifted = tree["posterior"].to_dataset()
+    for name, dim, model in (
+        ("log_level", "level_model", models[-1]),
+        ("z_recent", "recent_model", past[0]),
+    ):
+        shifted[name].loc[{"chain": 1, dim: model}] += 5.0
+    tree["posterior"] = xr.DataTree(shifted)
+    worst = {name for name, _, _ in diagnose(tree, 1.0).worst[:2]}
+    assert worst == {f"log_level[{models[-1]}]", f"z_recent[{past[0]}]"}
 
 
 def test_poisson_gamma_survives_exploding_means():
