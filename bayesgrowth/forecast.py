@@ -26,6 +26,12 @@ from bayesgrowth.curves import growth_between, log_growth
 
 MEAN_CAP = 1e12
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MAX_DRAWS = 2**29
+"""Most simulated counts one forecast may hold (series × steps × samples; 4 GiB of float64,
+and a forecast's peak memory is about three times that, with the copies its sort and the
+growing series' part take): a year of days for 830 download series at 1,000 samples is 0.3
+billion. Past it, a forecast is refused at once instead of failing to allocate, or exhausting
+the machine's memory, part-way."""
 
 
 def poisson_gamma(mean: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:

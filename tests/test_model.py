@@ -640,6 +640,24 @@ def test_forecasts_refuse_empty_or_malformed_requests(fitted):
         fitted.predictive(beyond)
 
 
+def test_a_forecast_too_large_to_hold_is_refused_before_it_is_drawn(fitted):
+    """30 series × a million steps × 500 samples would be 112 GiB of draws: numpy failed to
+    allocate them (or a smaller excess filled the machine's memory part-way); the forecast now
+    says what it would hold and what to ask for instead."""
+    with pytest.raises(
+        BayesGrowthError,
+        match=r"a forecast of 30 series × 1,000,000 steps × 500 samples holds 15,000,000,000 "
+        r"draws \(111\.8 GiB\), more than the 536,870,912 \(4 GiB\) a forecast may hold: ask "
+        r"for fewer steps \(--horizon\) or samples \(--samples\)",
+    ):
+        fitted.forecast(1_000_000)
+    with pytest.raises(BayesGrowthError, match="1 series × 2,000,000 steps × 300 samples holds"):
+        fitted.forecast_new(fitted.design.organizations[0], 2_000_000, n_samples=300)
+    steps = fitted.design.last_t[:, None] + np.arange(1.0, 40_000.0)
+    with pytest.raises(BayesGrowthError, match="30 series × 39,999 steps × 500 samples holds"):
+        fitted.simulate(steps)
+
+
 def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):
     from typer.testing import CliRunner
 
