@@ -244,18 +244,22 @@ class GrowthFit:
     def forecast(
         self, horizon: int, *, n_samples: int = defaults.FORECAST_SAMPLES, seed: int | None = None
     ) -> pd.DataFrame:
-        """Forecast every fitted series ``horizon`` steps past its last observation.
+        """Forecast every fitted series over the ``horizon`` steps after its last complete one.
 
         Returns
         -------
         pandas.DataFrame
             Columns ``model, organization, metric, t, mean, q05, q25, q50, q75, q95`` with
             t = last observed + 1 … last + horizon, one block per series (dormant ones included).
+            A series whose last month was read before it ended (a partial month k) is forecast
+            from that month's end: t = k … k + horizon − 1.
         """
         _check_request(horizon, n_samples)
         d = self.design
         _check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
-        steps = d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]
+        # The end of a partial last month is still to come: its count there is forecast too.
+        first = np.floor(d.last_t_exact).astype(int) + 1
+        steps = first[:, None] + np.arange(horizon)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return self._table(np.arange(d.n_series), steps, samples)
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from panels import make_panel
 from synthfit import PAUSE
 
 import bayesgrowth
@@ -469,6 +470,32 @@ def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
     partial = fitted.predictive(targets.assign(t_exact=targets["t"] - 0.9), n_samples=300)
     assert partial.mean() < full.mean()
     assert (partial.min(axis=1) >= grown["last_value"].to_numpy()).all()
+
+
+def test_a_partial_last_month_is_forecast_from_its_end():
+    """A series whose last month k was read part-way (the loader keeps it as partial) is
+    forecast at t = k … k + horizon − 1: the end of month k was missing from the table, which
+    began at k + 1. Series whose last month is complete still begin at last + 1."""
+    panel = make_panel(
+        {
+            "a/full": [0, 3, 7, 12],
+            "a/part": [0, 3, 7, 9],
+            "a/zero": [0, 0, 0, 0],
+            "a/zero-part": [0, 0, 0],
+        },
+        partial={"a/part": 2.4, "a/zero-part": 1.5},
+    )
+    fit = bayesgrowth.fit(panel, "finetunes", draws=60, tune=60, chains=1, seed=2, progress=False)
+    table = fit.forecast(3, n_samples=60)
+    t = table.groupby("model")["t"].apply(list)
+    assert t.to_dict() == {
+        "a/full": [4, 5, 6],
+        "a/part": [3, 4, 5],
+        "a/zero": [4, 5, 6],
+        "a/zero-part": [2, 3, 4],
+    }
+    end = table[table["model"] == "a/part"].iloc[0]
+    assert 9 <= end["q05"] and end["mean"] < table[table["model"] == "a/part"].iloc[1]["mean"]
 
 
 def test_fit_command_saves_its_sampler_settings(tmp_path):

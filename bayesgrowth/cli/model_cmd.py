@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
         fit: FitPath,
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
         horizon: Annotated[
-            int, typer.Option(help="Steps past each series' last observation.")
+            int, typer.Option(help="Steps forecast past each series' last complete one.")
         ] = 12,
         new_model_of: Annotated[
             str | None,
