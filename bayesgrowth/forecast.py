@@ -322,7 +322,13 @@ def dormant(
 
 
 def summarise(samples: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and the :data:`QUANTILES` over the last axis, monotone by construction."""
+    """Mean and the :data:`QUANTILES` over the last axis, monotone by construction.
+
+    The quantiles are draws themselves (``inverted_cdf``). The mean is the plain mean of the
+    draws: their upper tail is long (fast curves among the posterior draws, or drawn from an
+    organisation for a series still at zero), and a few draws, up to :data:`MEAN_CAP` per step,
+    can put it above the 95% quantile.
+    """
     q = np.quantile(samples, QUANTILES, axis=-1, method="inverted_cdf")
     q = np.maximum.accumulate(q, axis=0)
     out = {"mean": samples.mean(axis=-1)}

@@ -252,7 +252,9 @@ class GrowthFit:
             Columns ``model, organization, metric, t, mean, q05, q25, q50, q75, q95`` with
             t = last observed + 1 … last + horizon, one block per series (dormant ones included).
             A series whose last month was read before it ended (a partial month k) is forecast
-            from that month's end: t = k … k + horizon − 1.
+            from that month's end: t = k … k + horizon − 1. ``mean`` is the mean of the
+            simulated draws, which a few draws far in the upper tail can pull above ``q95``
+            (see :func:`bayesgrowth.forecast.summarise`).
         """
         _check_request(horizon, n_samples)
         d = self.design
