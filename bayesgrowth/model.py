@@ -420,7 +420,10 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
             ),
             dims="active_model",
         )
-        phase = (np.log(t_ref) - mu) / sigma
+        # A download series counted only on its creation day (t_r = 0) has not grown, so its
+        # log λ goes by the offset and never reads log Φ(z_r); at ln 0 its gradient is NaN and
+        # no start could be sampled from, so a finite time stands in.
+        phase = (np.log(np.where(t_ref > 0, t_ref, 1.0)) - mu) / sigma
         log_phi_ref = pm.logcdf(pm.Normal.dist(0.0, 1.0), phase)
         log_lam = pm.Deterministic(
             "log_lam",

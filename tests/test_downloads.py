@@ -279,6 +279,25 @@ def test_a_started_series_that_has_not_grown_builds_a_finite_model():
     assert np.isfinite(model.compile_logp()(point))
 
 
+def test_a_series_counted_only_on_its_creation_day_has_a_finite_gradient():
+    """A model recorded once, the day it was created (t_r = 0: a live store's newest model),
+    took log Φ at ln 0 into the model: its gradient was NaN at every start and nutpie found no
+    start to sample from, so no panel holding one could be fitted."""
+    panel = make_panel(
+        {"org/today": [7], "org/plain": growth(21, 10), "org/older": growth(15, 4)},
+        metric="downloads",
+        created={"org/today": "2023-01-21"},
+    )
+    design = build_design(panel, "downloads")
+    i = at(design, "org/today")
+    assert i in design.active and design.last_t_exact[i] == 0.0
+    model = build_model(design, Priors.for_metric("downloads"))
+    point = model.initial_point()
+    assert np.isfinite(model.compile_logp()(point))
+    gradient = model.compile_dlogp()(point)
+    assert np.isfinite(gradient).all(), f"{(~np.isfinite(gradient)).sum()} gradient terms"
+
+
 def test_recorded_after_release_is_left_censored(panel, design):
     """Recording began on day 5: the first recorded count is never read as one day's growth."""
     i = at(design, "acme/recorded-late")
