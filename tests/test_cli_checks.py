@@ -186,6 +186,17 @@ def test_the_baseline_scale_must_be_positive(m, places, monkeypatch, capsys):
     )
 
 
+@pytest.mark.parametrize(("option", "value"), [("--horizon", "0"), ("--samples", "-5")])
+def test_forecast_checks_its_horizon_and_samples_before_opening_the_fit(
+    option, value, places, monkeypatch, capsys
+):
+    """They were checked after the fit was read (the DeepSeek fit is 884 MB)."""
+    args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"] / "f.csv"]
+    proc = run_main(*args, option, value, monkeypatch=monkeypatch, capsys=capsys)
+    assert proc.returncode == 2, proc.stderr
+    assert f"Invalid value for '{option}'" in proc.stderr and "no fit at" not in proc.stderr
+
+
 def test_release_batch_without_a_new_model_is_a_usage_error(places, monkeypatch, capsys):
     args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"] / "f.csv"]
     proc = run_main(*args, "--release-batch", "3", monkeypatch=monkeypatch, capsys=capsys)

@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
         fit: FitPath,
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
         horizon: Annotated[
-            int, typer.Option(help="Steps forecast past each series' last complete one.")
+            int, typer.Option(min=1, help="Steps forecast past each series' last complete one.")
         ] = 12,
         new_model_of: Annotated[
             str | None,
@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         samples: Annotated[
-            int, typer.Option(help="Posterior draws used, at most the fit's chains × draws.")
+            int, typer.Option(min=1, help="Posterior draws used, at most the fit's chains × draws.")
         ] = defaults.FORECAST_SAMPLES,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
