@@ -24,7 +24,8 @@ steps on one time axis, scored together.
 :func:`as_of_split` (``--as-of D``)
     Pretend today is D: every series keeps the steps fully elapsed by D (month k ends at
     ``created_at + k`` calendar months; day t is the count recorded on that date), series with
-    fewer than ``min_history`` elapsed steps (default 6) are left out, and each is forecast to its
+    fewer than ``min_history`` elapsed steps (default 6) are not scored (they stay in the history:
+    the bayes fit learns from what was known of them at D), and each other is forecast to its
     last value in the full data, which for a fine-tune series can be a partial month read at
     ``t_exact`` (the target carries both ``t`` and ``t_exact``; the published snapshot has none).
     A series with no count after D stays in the history unscored: which series go on being
@@ -114,12 +115,18 @@ def complete_steps(panel: Panel) -> Panel:
     return replace(panel, observations=obs, series=summarise_series(obs, panel.series))
 
 
+def _rows_of(frame: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` whose series (model, metric) is in ``keys``."""
+    wanted = pd.MultiIndex.from_frame(keys[["model", "metric"]])
+    return frame[pd.MultiIndex.from_frame(frame[["model", "metric"]]).isin(wanted)]
+
+
 def _restrict(panel: Panel, keys: pd.DataFrame, obs: pd.DataFrame) -> Panel:
     """``panel`` with the series in ``keys`` (model, metric) and the observations ``obs`` of them."""
-    wanted = pd.MultiIndex.from_frame(keys[["model", "metric"]])
-    obs = obs[pd.MultiIndex.from_frame(obs[["model", "metric"]]).isin(wanted)]
-    series = panel.series[pd.MultiIndex.from_frame(panel.series[["model", "metric"]]).isin(wanted)]
-    return replace(panel, observations=obs, series=summarise_series(obs, series))
+    obs = _rows_of(obs, keys)
+    return replace(
+        panel, observations=obs, series=summarise_series(obs, _rows_of(panel.series, keys))
+    )
 
 
 def _one_metric(panel: Panel) -> None:
@@ -146,9 +153,7 @@ def _split(protocol: str, history: Panel, outcomes: pd.DataFrame) -> Split:
     for the forecasters to learn from, since whether it has one is known only after the origin.
     """
     outcomes = outcomes.rename(columns={"cumulative": "y"})[[*TARGET_COLUMNS, "y"]]
-    present = pd.MultiIndex.from_frame(history.series[["model", "metric"]])
-    outcomes = outcomes[pd.MultiIndex.from_frame(outcomes[["model", "metric"]]).isin(present)]
-    targets = last_observed(history, outcomes)
+    targets = last_observed(history, _rows_of(outcomes, history.series))
     targets = targets[targets["t"] > targets["origin_t"]]
     if targets.empty:
         raise DataError(f"{protocol}: no series has both a history and a later target")
@@ -172,7 +177,8 @@ def as_of_split(
     as_of
         The forecast origin D (UTC; a date means its midnight).
     min_history
-        Steps that must have elapsed since creation by D (models created later are left out).
+        Steps that must have elapsed since creation by D for a series to be scored; a younger one
+        stays in the history (models created later are left out).
     """
     _one_metric(panel)
     as_of = as_of_date(as_of)
@@ -181,10 +187,9 @@ def as_of_split(
             f"--as-of {as_of.date()} is not before the data date {panel.data_date.date()}"
         )
     history = panel.truncate(as_of)
-    history = _restrict(
-        history, history.series[history.series["last_t"] >= min_history], history.observations
-    )
-    return _split(f"as-of {as_of.date()}", history, panel.last_values())
+    # A younger series is not scored, but what was known of it at D stays in the history.
+    scored = history.series[history.series["last_t"] >= min_history]
+    return _split(f"as-of {as_of.date()}", history, _rows_of(panel.last_values(), scored))
 
 
 def as_of_date(as_of: pd.Timestamp | str) -> pd.Timestamp:

@@ -213,7 +213,7 @@ def test_the_authors_fits_of_the_whole_snapshot_stay_out_of_every_history():
     assert len(panel.paper_fits) == 2  # the panel itself is left as it was
 
 
-def test_as_of_leaves_out_models_too_young_and_partial_months():
+def test_as_of_scores_no_model_too_young_and_no_partial_month():
     panel = make_panel(
         {
             "org/old": GROWING,
@@ -231,6 +231,10 @@ def test_as_of_leaves_out_models_too_young_and_partial_months():
     assert (partial["t"], partial["t_exact"], partial["y"]) == (10, 9.5, 20)
     young = as_of_split(panel, AS_OF)  # by default, 6 months must have elapsed
     assert young.targets["model"].tolist() == ["org/old", "org/partial"]
+    # A series too young to score was known at the origin: the fit still learns from it.
+    for split in (as_of_split(panel, AS_OF, min_history=1), young):
+        assert "org/young" in set(split.history.series["model"])
+        assert (split.history.observations["model"] == "org/young").sum() == 1
     with pytest.raises(DataError, match="no series has both a history and a later target"):
         as_of_split(panel, AS_OF, min_history=8)
     with pytest.raises(DataError, match="not before the data date"):
