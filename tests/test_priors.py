@@ -24,6 +24,45 @@ def test_prior_curves_are_cumulative(metric):
     assert (curves[finite] >= 0).all() and (np.diff(curves[finite], axis=1) >= 0).all()
 
 
+@pytest.mark.parametrize("metric", ["finetunes", "downloads"])
+def test_prior_curves_follow_the_priors(metric):
+    """The curves' parameters, read back from c(t) at t = 1, e and far in the tail, have the
+    priors' locations as medians and the hierarchy's variances: the global scale², plus the
+    organisation spread² (E|τ|² for τ ~ HalfNormal(s) is s²) and the series spread² where the
+    parameter has them."""
+    from scipy.special import ndtri
+
+    p = Priors.for_metric(metric)
+    curves = prior_curves(p, np.array([1.0, np.e, 1e300]), n=8000, seed=2)
+    lam = np.log1p(curves[:, 2])
+    # Draws whose Φ rounds to 0 or 1 at t = 1 or e (μ many σ away) cannot be read back.
+    with np.errstate(all="ignore"):
+        z = ndtri(np.log1p(curves[:, :2]) / lam[:, None])  # (ln t - μ) / σ at t = 1 and e
+    ok = np.isfinite(z).all(axis=1) & (z[:, 1] > z[:, 0])
+    assert ok.mean() > 0.99
+    lam, z = lam[ok], z[ok]
+    sigma = 1.0 / (z[:, 1] - z[:, 0])
+    mu = -z[:, 0] * sigma
+    org = p.org_spread**2
+    for name, values, loc, var in (
+        (
+            "log λ",
+            np.log(lam),
+            p.log_lam_loc,
+            p.log_lam_scale**2 + org + p.series_spread_log_lam**2,
+        ),
+        ("μ", mu, p.mu_loc, p.mu_scale**2 + org + p.series_spread_mu**2),
+        (
+            "log σ",
+            np.log(sigma),
+            p.log_sigma_loc,
+            p.log_sigma_scale**2 + org * p.sigma_by_organisation,
+        ),
+    ):
+        assert np.median(values) == pytest.approx(loc, abs=0.08), name
+        assert values.var() == pytest.approx(var, rel=0.1), name
+
+
 @pytest.mark.parametrize(
     ("change", "says"),
     [
