@@ -156,6 +156,27 @@ def test_a_dormant_forecast_sums_the_baseline_hazard_once_however_long(monkeypat
     np.testing.assert_array_equal(out[:, :40], expected)
 
 
+def _certain_onset(n_draws: int, log_lam: float, mu: float, sigma: float):
+    """One series whose first count comes in the next step for sure, and its population curve
+    (near-Poisson counts)."""
+    onset = _onset(np.full((1, n_draws), 5.0), 0.0, 1e-9)  # hazard e^5: P(onset) = 1 - e^-148
+    population = CurveDraws(
+        log_lam=np.full((1, n_draws), np.log(log_lam)),
+        mu=np.full((1, n_draws), mu),
+        log_sigma=np.full((1, n_draws), np.log(sigma)),
+        alpha=np.full((1, n_draws), 1e6),
+    )
+    return onset, population
+
+
+def test_a_series_that_starts_counts_at_least_one():
+    """Onset means a first count: where the population curve expects almost no growth in the
+    onset step, the count is 1 there, not 0 (a series counted as started but still at 0)."""
+    onset, population = _certain_onset(2000, 1e-6, 0.0, 1.0)
+    out = dormant(onset, population, np.array([[3.0, 4.0]]), np.random.default_rng(0))
+    assert (out[0, 0] == 1.0).all()
+
+
 def test_a_series_at_zero_in_a_partial_month_can_start_in_the_rest_of_that_month():
     """A series read at zero 10% into month 3 (t_exact 2.1) has 1.9 months of hazard before the
     end of month 4, one read at the end of month 3 only one: the forecast at t = 4 is conditional
