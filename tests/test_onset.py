@@ -177,6 +177,17 @@ def test_a_series_that_starts_counts_at_least_one():
     assert (out[0, 0] == 1.0).all()
 
 
+def test_a_started_series_grows_on_a_clock_from_when_it_was_last_at_zero():
+    """The curve of a series that starts during step 3 runs from t = 2, when it was last seen at
+    zero: its first count has mean c(1) = e^{λ/2} - 1 (μ = 0), not c(0) = 0 (floored at 1)."""
+    lam = np.log(101.0)
+    onset, population = _certain_onset(4000, lam, 0.0, 0.5)
+    out = dormant(
+        onset, population, np.array([[3.0]]), np.random.default_rng(0), start=np.array([2.0])
+    )
+    assert out[0, 0].mean() == pytest.approx(np.expm1(lam / 2), rel=0.03)
+
+
 def test_a_series_at_zero_in_a_partial_month_can_start_in_the_rest_of_that_month():
     """A series read at zero 10% into month 3 (t_exact 2.1) has 1.9 months of hazard before the
     end of month 4, one read at the end of month 3 only one: the forecast at t = 4 is conditional
