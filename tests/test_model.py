@@ -19,7 +19,7 @@ from bayesgrowth.curves import growth_between
 from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 from bayesgrowth.fitfile import FitFileError
-from bayesgrowth.forecast import CurveDraws, grow, poisson_gamma
+from bayesgrowth.forecast import CurveDraws, grow, poisson_gamma, summarise
 from bayesgrowth.synthetic import synthetic_panel
 
 
@@ -430,6 +430,15 @@ def test_poisson_gamma_survives_exploding_means():
     draws = poisson_gamma(np.array([1e30, np.inf, np.nan, 5.0, 0.0]), np.array(0.5), rng)
     assert np.isfinite(draws).all()
     assert draws[4] == 0 and draws[0] <= 1e13
+
+
+def test_forecast_quantiles_are_draws_themselves():
+    """Forecast tables report quantiles that are simulated counts (numpy's ``inverted_cdf``, as
+    the README says), never a count between two draws: of 100 draws 0, 1, ..., 99 the 5% quantile
+    is the 5th draw, 4, where interpolation would give 4.95."""
+    stats = summarise(np.arange(100.0)[None, :])
+    assert [stats[q][0] for q in ("q05", "q25", "q50", "q75", "q95")] == [4, 24, 49, 74, 94]
+    assert stats["mean"][0] == 49.5
 
 
 def test_curve_increases_past_float_range_are_not_nan():
