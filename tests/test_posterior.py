@@ -80,6 +80,26 @@ def test_next_step_growth_is_what_the_posterior_expects(fitted):
     np.testing.assert_array_less(np.abs(growth.mean(axis=1) - expected), error + 1e-9)
 
 
+def test_the_pause_chance_of_a_forecast_depends_on_the_series_size(fitted):
+    """The pause chance of a forecast step has the posterior's slope on series size: with the
+    intercept and run slope set to 0 and the size slope to +20 (-20), the larger series
+    (centred size above 0.5) pause in almost every draw (almost never)."""
+    d = fitted.design
+    large = d.active[d.size > 0.5]
+    assert len(large) >= 3
+    steps = (d.last_t + 1)[:, None]
+    grew = {}
+    for slope in (20.0, -20.0):
+        idata = fitted.idata.copy(deep=True)
+        post = idata["posterior"]
+        for name, value in (("pause_g", 0.0), ("pause_slope", 0.0), ("pause_size", slope)):
+            post[name] = post[name] * 0.0 + value
+        fit = bayesgrowth.GrowthFit(idata, d, fitted.config, fitted.data_hash, fitted.diagnostics())
+        sims = fit.simulate(steps, n_samples=500, seed=6)[large, 0]
+        grew[slope] = (sims > d.last_value[large, None]).mean()
+    assert grew[20.0] < 0.01 < 0.5 < grew[-20.0], grew
+
+
 def test_organisation_table_holds_the_posterior_medians(fitted):
     """``organisations()``: series counts, posterior medians of the organisation curve means and
     dispersion, and the chance of a first count during step 1 and step 12 of a model released on
