@@ -100,6 +100,29 @@ def test_the_pause_chance_of_a_forecast_depends_on_the_series_size(fitted):
     assert grew[20.0] < 0.01 < 0.5 < grew[-20.0], grew
 
 
+def test_parameter_table_holds_the_posterior_quantiles(fitted):
+    """``parameters()``: per active series the 5%, 50% and 95% posterior quantiles of λ, μ and
+    σ, and the median recent rate e^δ; empty cells for series still at zero."""
+    d = fitted.design
+    post = fitted.idata["posterior"].to_dataset().stack(s=("chain", "draw"))
+    table = fitted.parameters()
+    for label, name, transform in (
+        ("lambda", "log_lam", np.exp),
+        ("mu", "mu", lambda x: x),
+        ("sigma", "log_sigma", np.exp),
+    ):
+        expected = np.quantile(transform(post[name].values), [0.05, 0.5, 0.95], axis=1)
+        for row, suffix in zip(expected, ("q05", "median", "q95"), strict=True):
+            column = table[f"{label}_{suffix}"].to_numpy()
+            np.testing.assert_allclose(column[d.active], row, rtol=1e-12, err_msg=label)
+            assert np.isnan(np.delete(column, d.active)).all()
+    np.testing.assert_allclose(
+        table["recent_rate_median"].to_numpy()[d.active],
+        np.median(np.exp(post["recent"].values), axis=1),
+        rtol=1e-12,
+    )
+
+
 def test_organisation_table_holds_the_posterior_medians(fitted):
     """``organisations()``: series counts, posterior medians of the organisation curve means and
     dispersion, and the chance of a first count during step 1 and step 12 of a model released on
