@@ -241,6 +241,19 @@ def test_as_of_scores_no_model_too_young_and_no_partial_month():
         as_of_split(panel, "2030-01-01")
 
 
+def test_as_of_keeps_a_series_with_exactly_the_minimum_history():
+    """``min_history`` steps elapsed by the origin is enough: a model created 2023-02-10 has six
+    whole months by 2023-08-15 (month 7 ends 2023-09-10) and is kept by the default of six;
+    one created 2023-02-16 has five (month 6 ends 2023-08-16) and is left out."""
+    panel = make_panel(
+        {"org/six": GROWING[:12], "org/five": GROWING[:12]},
+        created={"org/six": "2023-02-10", "org/five": "2023-02-16"},
+    )
+    split = as_of_split(panel, AS_OF)
+    assert split.targets["model"].tolist() == ["org/six"]
+    assert split.targets["origin_t"].tolist() == [6]
+
+
 def test_holdout_drops_the_last_h_of_series_long_enough():
     panel = make_panel({"org/long": GROWING, "org/short": [0, 1, 2, 3]})
     split = holdout_split(panel, 2, min_history=3)
