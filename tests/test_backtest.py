@@ -325,6 +325,18 @@ def test_metrics_table_and_subsets():
     assert not metrics.index.get_level_values("subset").str.contains("under").any()
 
 
+def test_a_series_at_ten_at_the_origin_is_in_the_ten_plus_subset():
+    panel = make_panel({"org/ten": [0, 2, 4, 6, 8, 9, 10, 10, 12], "org/nine": [0, 9, 9, 9, 9]})
+    split = holdout_split(panel, 1, min_history=3)
+    assert split.targets.set_index("model")["origin_value"].to_dict() == {
+        "org/nine": 9,
+        "org/ten": 10,
+    }
+    metrics = run_backtest(split, [LastValue()]).metrics.set_index("subset")
+    assert metrics.loc["ten_plus_at_origin", "n"] == 1
+    assert metrics.loc["nonzero_at_origin", "n"] == 2
+
+
 def test_young_series_are_scored_in_their_own_subsets():
     panel = make_panel(
         {
