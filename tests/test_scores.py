@@ -120,6 +120,14 @@ def test_pit_coverage_of_continuous_samples_is_an_indicator():
     assert rows["pit_90"].tolist() == pytest.approx([1.0, 1.0, 0.0])
 
 
+def test_pit_coverage_counts_an_outcome_on_the_interval_ends_as_inside():
+    """An outcome between draws whose PIT is exactly 0.25 or 0.75 is inside the closed central
+    50% range, as the closed quantile intervals count theirs."""
+    samples = np.array([[0.0, 1.0, 2.0, 3.0]] * 3)
+    rows = score_rows(np.array([0.5, 2.5, 3.5]), np.full(3, 1.0), None, samples)
+    assert rows["pit_50"].tolist() == [1.0, 1.0, 0.0]
+
+
 def test_calibrated_count_forecasts_reach_the_nominal_pit_coverage():
     # Outcomes drawn from the forecast distribution itself (Poisson, mean 0.7: mostly atoms).
     rng = np.random.default_rng(0)
