@@ -337,6 +337,26 @@ def test_same_seed_same_posterior(synthetic):
     assert not a.idata["posterior"]["g_log_sigma"].equals(other.idata["posterior"]["g_log_sigma"])
 
 
+def test_the_pymc_sampler_follows_its_seed_and_stores_its_settings(synthetic, tmp_path):
+    """``sampler="pymc"`` draws from the seed it is given (the same seed, the same draws;
+    another, other draws) with the lengths and target acceptance asked for, and a saved fit
+    keeps them all."""
+    panel, _ = synthetic
+    series = panel.series[panel.series["organization"] == "synth-0"]
+    small = panel.select(models=series["model"].iloc[:4])
+    settings = dict(draws=20, tune=30, chains=1, sampler="pymc", target_accept=0.85)
+    a, b, other = (
+        bayesgrowth.fit(small, seed=seed, progress=False, **settings) for seed in (5, 5, 6)
+    )
+    xr.testing.assert_equal(a.idata["posterior"].to_dataset(), b.idata["posterior"].to_dataset())
+    assert not a.idata["posterior"]["g_log_sigma"].equals(other.idata["posterior"]["g_log_sigma"])
+    assert dict(a.idata["posterior"].sizes) == {"chain": 1, "draw": 20} | {
+        k: v for k, v in a.idata["posterior"].sizes.items() if k not in ("chain", "draw")
+    }
+    saved = bayesgrowth.load(a.save(tmp_path / "pymc.nc")).config.sampler
+    assert dataclasses.asdict(saved) == {**settings, "seed": 5}
+
+
 def test_diagnostics_surface_divergences(fitted):
     tree = fitted.idata.copy()
     stats = tree["sample_stats"].to_dataset()
