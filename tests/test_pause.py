@@ -1,12 +1,17 @@
-"""The pause term: zero runs in the design, and forecasts that continue them."""
+"""The pause term: zero runs in the design, the likelihood it inflates zeros of, and forecasts
+that continue them."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from panels import make_panel
+from scipy import stats
+from scipy.special import expit, gammaln
 
 from bayesgrowth.design import build_design
 from bayesgrowth.forecast import CurveDraws, PauseDraws, grow
+from bayesgrowth.model import negative_binomial_loglik
 
 
 def test_zero_runs_count_quiet_steps_after_the_first_growth():
@@ -36,6 +41,26 @@ def test_series_size_is_centred_over_the_active_series():
     design = build_design(panel, "finetunes")
     raw = np.log1p([3.0, 40.0])
     np.testing.assert_allclose(design.size, raw - raw.mean())
+
+
+def test_the_increment_likelihood_is_the_zero_inflated_negative_binomial():
+    """The model's log-likelihood of increments is scipy's negative binomial (n = α,
+    p = α / (α + m)) without its -log y! term, and on rows that may pause the mixture
+    π·[y = 0] + (1 - π)·NB(y) with π = logit⁻¹(x)."""
+    y = np.array([0.0, 0.0, 3.0, 1.0, 0.0, 250.0])
+    mean = np.array([0.4, 5.0, 2.5, 0.1, 30.0, 180.0])
+    alpha = np.array([0.7, 3.0, 1.5, 9.0, 0.2, 4.0])
+    x = np.array([-2.0, 0.5, -1.0, 1.5, 0.0, -3.0])
+    pausable = np.array([True, False, True, False, True, True])
+    nb = stats.nbinom.logpmf(y, alpha, alpha / (alpha + mean)) + gammaln(y + 1)
+    got = negative_binomial_loglik(y, mean, alpha).eval()
+    assert got == pytest.approx(nb.sum(), rel=1e-10)
+    pi = expit(x)
+    p0 = np.exp(np.where(y == 0, nb, 0.0))  # NB(0): log 0! = 0
+    mixed = np.where(y == 0, np.log(pi + (1 - pi) * p0), np.log1p(-pi) + nb)
+    expected = np.where(pausable, mixed, nb).sum()
+    got = negative_binomial_loglik(y, mean, alpha, x, pausable).eval()
+    assert got == pytest.approx(expected, rel=1e-10)
 
 
 def test_downloads_have_no_pause():
