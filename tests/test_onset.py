@@ -127,7 +127,7 @@ def test_dormant_forecast_follows_the_hazard():
     np.testing.assert_allclose(started, 1.0 - np.prod(1.0 - p, axis=1), atol=0.03)
     # the fast-starting organisation's survivors start far less often than its step-1 hazard says
     assert p[1, 0] < 0.5 * onset.probability(np.full((2, 1), 1))[1, 0]
-    assert (out[:, -1] >= out[:, 0]).all() and (out[out > 0] >= 1).all()
+    assert (out[:, -1] >= out[:, 0]).all()
 
 
 def test_a_dormant_forecast_sums_the_baseline_hazard_once_however_long(monkeypatch):
