@@ -266,8 +266,9 @@ def backtest(
         int | None,
         typer.Option(
             "--min-history",
-            help=f"With --as-of: steps elapsed by D to be kept (default {DEFAULT_MIN_HISTORY}; "
-            "below 6, the younger series are also scored in their own subsets).",
+            help=f"With --as-of: steps elapsed by D to be scored (default {DEFAULT_MIN_HISTORY}; "
+            "younger series stay in the history; below 6, the younger series are also scored "
+            "in their own subsets).",
             show_default=False,
         ),
     ] = None,
