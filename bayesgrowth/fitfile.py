@@ -23,6 +23,7 @@ from bayesgrowth.errors import BayesGrowthError
 from bayesgrowth.store import prepare_directory, sync_to_disk
 
 FORMAT_VERSION = 6
+_SUFFIXES = (".nc", ".zarr")  # the usual names; a fit is read at the path as given
 _SERIES = (
     "models",
     "series_org",
@@ -187,7 +188,11 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
     """
     path = Path(path)
     if not path.exists():
-        raise FitFileError(f"no fit at {path}")
+        near = [
+            p.name for p in (path.with_name(path.name + ext) for ext in _SUFFIXES) if p.exists()
+        ]
+        hint = f" (beside it: {', '.join(near)}; give the name in full)" if near else ""
+        raise FitFileError(f"no fit at {path}{hint}")
     if path.is_dir() and path.suffix != ".zarr":
         # netCDF would fail on it with a message of several lines from the HDF5 library.
         raise FitFileError(

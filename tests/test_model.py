@@ -293,8 +293,12 @@ def test_load_rejects_garbage(tmp_path):
     bad.write_text("not a fit")
     with pytest.raises(BayesGrowthError, match="not a readable fit"):
         bayesgrowth.load(bad)
-    with pytest.raises(BayesGrowthError, match="no fit at"):
+    with pytest.raises(BayesGrowthError, match="no fit at") as error:
         bayesgrowth.load(tmp_path / "missing.nc")
+    assert "beside it" not in str(error.value)
+    # `--fit bad` for bad.nc: the path is read as given, and the message points at the file
+    with pytest.raises(BayesGrowthError, match=r"no fit at .*bad \(beside it: bad\.nc; give"):
+        bayesgrowth.load(tmp_path / "bad")
     # `--fit results/latest`, the folder of `run` rather than its fit: one line naming it
     with pytest.raises(BayesGrowthError, match="is a directory, not a saved fit") as error:
         bayesgrowth.load(tmp_path)
