@@ -258,7 +258,6 @@ class GrowthFit:
         """
         _check_request(horizon, n_samples)
         d = self.design
-        _check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
         # The end of a partial last month is still to come: its count there is forecast too.
         first = np.floor(d.last_t_exact).astype(int) + 1
         steps = first[:, None] + np.arange(horizon)[None, :]
