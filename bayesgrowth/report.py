@@ -18,8 +18,9 @@ def extreme_paper_fits(parameters: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per such series: the paper's λ, μ (years axis), σ, our posterior medians and 90%
-        intervals (months axis), and ``still_extreme`` (our median λ > 100 or σ > 20).
+        One row per such series: the paper's λ, μ (years axis) and the same μ on our months axis
+        (``paper_mu_months`` = μ + ln 12), σ, our posterior medians and 90% intervals (months
+        axis), and ``still_extreme`` (our median λ > 100 or σ > 20).
     """
     if "paper_lambda" not in parameters:
         raise ValueError("the fit carries no paper estimates (the data had no lambda_i column)")
@@ -33,6 +34,7 @@ def extreme_paper_fits(parameters: pd.DataFrame) -> pd.DataFrame:
         "status",
         "paper_lambda",
         "paper_mu",
+        "paper_mu_months",
         "paper_sigma",
         "lambda_median",
         "lambda_q05",

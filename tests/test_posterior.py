@@ -183,12 +183,13 @@ def test_parameters_command_writes_the_saved_fits_table_beside_the_authors(fitte
     from typer.testing import CliRunner
 
     from bayesgrowth.cli import app
+    from bayesgrowth.report import extreme_paper_fits
     from bayesgrowth.result import GrowthFit
 
     d = fitted.design
     paper = pd.DataFrame(
         {
-            "lambda_i": np.linspace(1.0, 9.0, d.n_series),
+            "lambda_i": np.geomspace(1.0, 1e4, d.n_series),
             "mu_i": np.linspace(-1.0, 2.0, d.n_series),
             "sigma_i": np.linspace(0.5, 3.0, d.n_series),
         },
@@ -220,3 +221,11 @@ def test_parameters_command_writes_the_saved_fits_table_beside_the_authors(fitte
         check_dtype=False,
     )
     assert len(table) == d.n_series and (table["status"] == "dormant").sum() == 6
+    # The extreme-fits table keeps the authors' μ on both axes, so a reader can set it beside ours.
+    extreme = extreme_paper_fits(table)
+    chosen = table[(table["paper_lambda"] > 100) | (table["paper_sigma"] > 20)]
+    assert 0 < len(chosen) < len(table)
+    assert sorted(extreme["model"]) == sorted(chosen["model"])
+    np.testing.assert_allclose(
+        extreme["paper_mu_months"] - extreme["paper_mu"], np.log(12.0), rtol=1e-12
+    )
