@@ -81,9 +81,12 @@ def test_examine_fit_notebook_refuses_data_the_fit_was_not_made_from(
     small_fit, tmp_path, monkeypatch
 ):
     # A fit made from other data (`bayesgrowth run --data live`, a truncated panel) whose series
-    # the notebook would draw beside counts that are not those it saw.
+    # the notebook would draw beside counts that are not those it saw; or a fit of the same data
+    # made before a change to the loader, which the message must send to a refit.
     other = copy.copy(small_fit)
     other.data_hash = "0" * 64
-    with pytest.raises(ValueError, match="not those the fit was made from"):
+    with pytest.raises(
+        ValueError, match=r"not those the fit was made from.*refit them \(`make run`"
+    ):
         run_notebook(save_beside_notebooks(other, tmp_path), monkeypatch)
     plt.close("all")
