@@ -18,6 +18,7 @@ from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import (
     Forecast,
     ForecastError,
+    last_observed,
     make_forecaster,
     register_forecaster,
 )
@@ -464,6 +465,37 @@ def test_cli_writes_the_tables(tmp_path):
         ["backtest", "--holdout", "1", "--as-of", AS_OF, "--out", str(out), "--data", args[-1]],
     )
     assert bad.exit_code != 0 and "exactly one protocol" in str(bad.exception)
+
+
+class JustAboveTheLastCount:
+    """Forecasts a hair above the last count, as a curve that has all but stopped does."""
+
+    name = "just-above"
+
+    def forecast(self, history: Panel, targets: pd.DataFrame, seed: int) -> Forecast:
+        last = last_observed(history, targets)["origin_value"].to_numpy(dtype=float)
+        table = targets[["model", "t"]].reset_index(drop=True).assign(point=last * (1 + 1e-11))
+        for i, column in enumerate(("q05", "q25", "q50", "q75", "q95")):
+            table[column] = last * (1 + i * 1e-11) + 1e-3 * (i == 4)
+        return Forecast(table)
+
+
+def test_the_forecasts_file_scores_as_the_metrics_do(tmp_path):
+    from bayesgrowth.cli.backtest_cmd import write_result
+
+    # org/flat stays at 3: a band starting at 3 + 3e-11 leaves it out, as the metrics count it;
+    # a file that rounds the band to 3 would put it inside (the paper's curve fits did this).
+    panel = make_panel({**crafted_counts(), "org/flat": [0, 1, 2] + [3] * 13})
+    result = run_backtest(as_of_split(panel, AS_OF), [JustAboveTheLastCount(), LinearTrend()])
+    write_result(result, tmp_path)
+    written = pd.read_csv(tmp_path / "forecasts.csv")
+    columns = ["point", "q05", "q25", "q50", "q75", "q95"]
+    pd.testing.assert_frame_equal(
+        written[columns], result.forecasts[columns], check_exact=True, check_dtype=False
+    )
+    flat = written[(written["model"] == "org/flat") & (written["method"] == "just-above")]
+    assert not ((flat["q25"] <= flat["y"]) & (flat["y"] <= flat["q75"])).any()
+    assert result.forecasts.loc[flat.index, "in_50"].tolist() == [0.0]
 
 
 def test_cli_backtests_the_bayes_model_and_records_its_sampling(tmp_path):

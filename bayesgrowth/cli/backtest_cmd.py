@@ -152,10 +152,10 @@ def write_result(result: BacktestResult, out: Path) -> list[Path]:
     returns the paths written."""
     written = [
         write_csv(out / "metrics.csv", result.metrics, float_format="%.6g"),
-        # Ten digits: download counts run to millions and keep every digit (%.6g rounded them).
-        write_csv(
-            out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS], float_format="%.10g"
-        ),
+        # Every digit (Python's shortest round-trip form): the file must score as the metrics
+        # did. %.6g rounded download counts; %.10g rounded a band at 3 + 3e-11 down to 3 and a
+        # point a hair past 2x to exactly 2x, so coverage and off-by-2x read from it differed.
+        write_csv(out / "forecasts.csv", result.forecasts[FORECAST_FILE_COLUMNS]),
     ]
     for method, table in result.diagnostics.items():
         written.append(write_csv(out / f"diagnostics-{method}.csv", table, float_format="%.6g"))
