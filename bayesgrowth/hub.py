@@ -2,8 +2,9 @@
 
 This relies on huggingface_hub 2.x (pyproject pins ``>=2.4,<3``). There, a model listing retries each
 page on 408/429/5xx and dropped connections (waiting for a rate limit to reset), but ``model_info``
-retries nothing, a page whose body is not valid JSON ends the listing, and the shared HTTP client
-has no timeout. :func:`call` and :func:`listing` retry those cases; :func:`make_api` sets a timeout.
+retries nothing, a page whose body is not valid JSON ends the listing, and no request has a timeout
+(each passes ``timeout=None``). :func:`call` and :func:`listing` retry those cases; :func:`make_api`
+sets a timeout.
 
 Failures come in three kinds. :class:`ModelUnavailable`: the Hub says this model does not exist or
 may not be read (retrying cannot help: ``collect finetunes`` skips it). :class:`HubUnavailable`: the
@@ -158,8 +159,21 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
 
 
 def _client_with_timeout(timeout_s: float) -> httpx2.Client:
+    """huggingface_hub's client, whose requests time out after ``timeout_s`` unless given a timeout.
+
+    A client-wide timeout is not enough: ``model_info`` and every listing page pass
+    ``timeout=None`` with the request, which httpx reads as "no timeout". A request hook puts
+    ours on each request that has none.
+    """
+    timeout = httpx2.Timeout(timeout_s).as_dict()
+
+    def set_timeout(request: httpx2.Request) -> None:
+        if all(v is None for v in request.extensions.get("timeout", {}).values()):
+            request.extensions["timeout"] = timeout
+
     client = default_client_factory()
-    client.timeout = httpx2.Timeout(timeout_s)
+    hooks = client.event_hooks
+    client.event_hooks = {**hooks, "request": [*hooks["request"], set_timeout]}
     return client
 
 

@@ -9,13 +9,16 @@ import json
 import random
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 from hub_server import TOKEN, FakeHub, hub_env, run_cli
 
+from bayesgrowth.collect import collect_finetunes
 from bayesgrowth.data import load_panel
+from bayesgrowth.hub import RetryPolicy, make_api
 
 BASE_CREATED = datetime(2024, 1, 31, 10, 0, tzinfo=UTC)  # the 31st: month ends are clipped
 AS_OF = "2025-08-15T12:00:00"
@@ -313,6 +316,39 @@ def test_killed_between_pages_then_resumed(tmp_path, capfd, monkeypatch):
             BASE_CREATED, list(kids[base].values()), as_of
         )
     assert counts_of(written["acme/beta"])[-1] == 250
+
+
+def test_a_reply_that_never_comes_times_out_and_is_retried(tmp_path, monkeypatch):
+    """huggingface_hub passes ``timeout=None`` (no timeout) with each request, model_info's and
+    every listing page's: the client's timeout must still apply, or one stalled reply holds a
+    collection of many hours for ever."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub(page_size=10)
+    kids = children(25, "s", seed=9)
+    hub.add_model("acme/base", hub_time(BASE_CREATED))
+    hub.add_children("acme/base", "finetune", {m: hub_time(t) for m, t in kids.items()})
+    hub.inject("stall", "info")
+    hub.inject("stall", "list", page=1)
+    with hub:
+        started = time.monotonic()
+        result = collect_finetunes(
+            make_api(hub.url, timeout_s=0.5),
+            tmp_path / "out",
+            models=["acme/base"],
+            as_of=pd.Timestamp(AS_OF, tz="UTC"),
+            policy=RetryPolicy(base_s=0.01),
+            log=lambda _: None,
+        )
+        elapsed = time.monotonic() - started
+    assert elapsed < 20  # a stall lasts 60 s: each one was cut short, not waited out
+    assert [(r.kind, r.page, r.outcome) for r in hub.requests] == [
+        ("info", None, "stall"), ("info", None, "ok"),
+        ("list", 0, "ok"), ("list", 1, "stall"), ("list", 1, "ok"), ("list", 2, "ok"),
+    ]  # fmt: skip
+    as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
+    assert result.counted == {
+        "acme/base": expected_counts(BASE_CREATED, list(kids.values()), as_of)[-1]
+    }
 
 
 @pytest.mark.parametrize(
