@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 import httpx2
 from huggingface_hub import HfApi, ModelInfo, get_token, is_offline_mode
@@ -139,8 +140,9 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
     Raises
     ------
     HubUnavailable
-        When ``HF_HUB_OFFLINE`` is set, or the token has non-ASCII characters (no request could
-        carry it); the token is not shown.
+        When ``HF_HUB_OFFLINE`` is set, the token has non-ASCII characters (no request could
+        carry it; the token is not shown), or the endpoint is not an http(s) URL with a host
+        (httpx would refuse every request; the URL is not shown).
     """
     if is_offline_mode():
         raise HubUnavailable(
@@ -153,9 +155,26 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
             "the Hugging Face token contains non-ASCII characters, so no request can carry it: "
             "set HF_TOKEN again (or run `hf auth login`), copying the token from the Hub"
         )
-    set_client_factory(partial(_client_with_timeout, timeout_s))
+    where = "given with --endpoint" if endpoint else "in HF_ENDPOINT"
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    if not _is_http_url(endpoint):
+        # not shown: a URL can carry a password
+        raise HubUnavailable(
+            f"the Hub endpoint {where} is not an http:// or https:// URL with a host "
+            f"(e.g. {DEFAULT_ENDPOINT})"
+        )
+    set_client_factory(partial(_client_with_timeout, timeout_s))
     return HfApi(endpoint=endpoint.rstrip("/"))
+
+
+def _is_http_url(text: str) -> bool:
+    try:
+        url = urlsplit(text)
+        return (
+            url.scheme in ("http", "https") and bool(url.hostname) and url.port != 0
+        )  # .port checks it
+    except ValueError:  # e.g. "https://[::1" or a port out of range
+        return False
 
 
 def _client_with_timeout(timeout_s: float) -> httpx2.Client:

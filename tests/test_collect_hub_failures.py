@@ -134,6 +134,44 @@ def test_an_unusable_hub_setting_is_one_line_before_any_work(
     assert hub.requests == [] and not store.exists()
 
 
+@pytest.mark.parametrize(
+    "endpoint", ["huggingface.co", "ftp://huggingface.co", "https://", "http://127.0.0.1:99999"]
+)
+def test_an_endpoint_that_is_not_an_http_url_is_one_line_before_any_work(
+    tmp_path, capfd, monkeypatch, endpoint
+):
+    """httpx refuses such a URL on every request: that is no network failure to retry for each
+    model (6 tries, over 30 s apiece with the default backoff) and then blame on the Hub."""
+    hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "store"
+    started = time.monotonic()
+    code, _, err = run_cli(
+        capfd, monkeypatch, "collect", "downloads", "--model", "acme/a", "--model", "acme/b",
+        "--store", store, "--endpoint", endpoint,
+    )  # fmt: skip
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert err.strip() == (
+        "error: the Hub endpoint given with --endpoint is not an http:// or https:// URL "
+        "with a host (e.g. https://huggingface.co)"
+    )
+    assert not store.exists()
+
+
+def test_an_hf_endpoint_that_is_not_an_http_url_is_named(tmp_path, capfd, monkeypatch):
+    hub_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("HF_ENDPOINT", "hf.co")
+    code, _, err = run_cli(
+        capfd, monkeypatch, "collect", "finetunes", "--model", "acme/a", "--out", tmp_path / "o"
+    )
+    assert code == 1
+    assert err.strip() == (
+        "error: the Hub endpoint in HF_ENDPOINT is not an http:// or https:// URL with a host "
+        "(e.g. https://huggingface.co)"
+    )
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("command", ["downloads", "finetunes"])
 def test_a_token_the_hub_refuses_stops_the_run_at_the_first_model(
     tmp_path, capfd, monkeypatch, command
