@@ -47,8 +47,8 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 TIMEOUT_S = 60.0
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _REFUSED = {
-    401: "not authorised (HTTP 401): the model is private or gated, or the token is invalid; "
-    "set HF_TOKEN or run `hf auth login`",
+    401: "not authorised (HTTP 401): the model does not exist or is private; for a "
+    "private one, set HF_TOKEN or run `hf auth login`",
     403: "access forbidden (HTTP 403): the token has no access to this model (for a gated model, "
     "accept its conditions on the Hub first)",
     404: "not found on the Hub (HTTP 404): check the model id",
@@ -68,7 +68,7 @@ Log = Callable[[str], None]
 
 class ModelUnavailable(HubError):
     """The Hub says the model does not exist or may not be read with this token (HTTP 403, 404, or
-    a 401 that huggingface_hub reads as "repository not found"): retrying cannot help.
+    a 401 on the model's URL, other than for a refused token): retrying cannot help.
 
     Attributes
     ----------
@@ -222,7 +222,8 @@ def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = 
     Raises
     ------
     ModelUnavailable
-        When the Hub says the model does not exist or may not be read (HTTP 403/404, some 401s).
+        When the Hub says the model does not exist or may not be read (HTTP 403/404, a 401 on the
+        model's URL).
     HubUnavailable
         When every try failed to reach the Hub (naming its host, not the token), or the Hub refuses
         the token.
@@ -345,9 +346,16 @@ def _transient(exc: Exception, model: str) -> tuple[str, float | None]:
             "set HF_TOKEN again or run `hf auth login`, then run the same command again"
         ) from None
     message = _REFUSED.get(status, f"the Hub refused the request (HTTP {status})")
-    if status in (403, 404) or isinstance(exc, RepositoryNotFoundError):
+    if status in (403, 404) or isinstance(exc, RepositoryNotFoundError) or _model_401(exc):
         raise ModelUnavailable(message, model=model, status=status) from None
     raise HubError(message, model=model, status=status) from None
+
+
+def _model_401(exc: HfHubHTTPError) -> bool:
+    """A 401 on a model's own URL (``/api/models/ORG/NAME``): the Hub's answer, without a valid
+    token, for a model that does not exist or is private. huggingface_hub reads it as "repository
+    not found" only on an ``https://`` endpoint; this reads it so on any."""
+    return exc.response.status_code == 401 and "/api/models/" in exc.response.request.url.path
 
 
 def server_wait(response: httpx2.Response) -> float | None:
