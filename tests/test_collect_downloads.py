@@ -105,6 +105,23 @@ def test_three_days_make_a_three_point_series(tmp_path, capfd, monkeypatch):
     ]
 
 
+def test_a_recording_day_in_the_future_is_refused_before_any_request(tmp_path, capfd, monkeypatch):
+    """The loader refuses a store whose last download day is in the future: a count recorded
+    under such a day would leave the store unreadable until then."""
+    hub_env(monkeypatch, tmp_path)
+    store = tmp_path / "store"
+    hub = FakeHub()
+    set_counts(hub, alpha=100, beta=5, gamma=7000)
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "acme/alpha", "--store", store,
+            "--date", "2999-01-01", "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 2
+    assert "Invalid value for --date: 2999-01-01 is in the future" in err
+    assert hub.requests == [] and not store.exists()
+
+
 def test_unknown_model_is_named_and_the_rest_recorded(tmp_path, capfd, monkeypatch):
     hub_env(monkeypatch, tmp_path)
     hub = FakeHub()

@@ -211,10 +211,13 @@ def downloads(
     models = _model_ids(model, from_file)
     if not models:
         raise typer.BadParameter("give models with --model or --from-file")
+    now = datetime.now(UTC).date()
     try:
-        today = date.fromisoformat(day) if day else datetime.now(UTC).date()
+        today = date.fromisoformat(day) if day else now
     except ValueError:
         raise typer.BadParameter(f"{day!r} is not YYYY-MM-DD", param_hint="--date") from None
+    if today > now:  # the loader refuses a download day after today
+        raise typer.BadParameter(f"{day} is in the future", param_hint="--date")
     result = collect_downloads(
         make_api(endpoint),  # first: an unusable Hub setting creates nothing
         _store_directory(store),
