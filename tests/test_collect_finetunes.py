@@ -333,14 +333,18 @@ def test_a_reply_that_never_comes_times_out_and_is_retried(tmp_path, monkeypatch
     hub.inject("stall", "list", page=1)
     with hub:
         started = time.monotonic()
-        result = collect_finetunes(
-            make_api(hub.url, timeout_s=0.5),
-            tmp_path / "out",
-            models=["acme/base"],
-            as_of=pd.Timestamp(AS_OF, tz="UTC"),
-            policy=RetryPolicy(base_s=0.01),
-            log=lambda _: None,
-        )
+        try:
+            result = collect_finetunes(
+                make_api(hub.url, timeout_s=0.5),
+                tmp_path / "out",
+                models=["acme/base"],
+                as_of=pd.Timestamp(AS_OF, tz="UTC"),
+                policy=RetryPolicy(base_s=0.01),
+                log=lambda _: None,
+            )
+        finally:
+            # make_api sets huggingface_hub's process-wide client: later tests get the default.
+            make_api(hub.url)
         elapsed = time.monotonic() - started
     assert elapsed < 20  # a stall lasts 60 s: each one was cut short, not waited out
     assert [(r.kind, r.page, r.outcome) for r in hub.requests] == [
