@@ -46,8 +46,8 @@ from bayesgrowth.hub import (
     Log,
     ModelUnavailable,
     RetryPolicy,
-    call,
     listing,
+    model_info,
     stderr_log,
     summary,
 )
@@ -302,9 +302,7 @@ def _collect_one(
     """Count one base model's children into the file that holds it; what to checkpoint."""
     relations = spec["relations"]
     if created is None:
-        info = call(
-            partial(api.model_info, base, expand=["createdAt"]), model=base, policy=policy, log=log
-        )
+        info = model_info(api, base, ["createdAt"], policy=policy, log=log)
         if info.created_at is None:
             raise HubError("the Hub gave no createdAt", model=base)
         created = info.created_at

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +27,7 @@ from huggingface_hub import HfApi
 from bayesgrowth.csvfile import csv_files
 from bayesgrowth.data import DOWNLOAD_DIR
 from bayesgrowth.errors import DataError, HubError
-from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, call, stderr_log, summary
+from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, model_info, stderr_log, summary
 from bayesgrowth.panel import to_utc
 from bayesgrowth.store import (
     LOCK_NAME,
@@ -114,12 +113,7 @@ def collect_downloads(
             log(f"{tag}: already recorded for {day}")
             continue
         try:
-            info = call(
-                partial(api.model_info, model, expand=["downloadsAllTime", "createdAt"]),
-                model=model,
-                policy=policy,
-                log=log,
-            )
+            info = model_info(api, model, ["downloadsAllTime", "createdAt"], policy=policy, log=log)
             if info.downloads_all_time is None or info.created_at is None:
                 raise HubError("the Hub gave no downloadsAllTime or createdAt", model=model)
         except HubError as exc:

@@ -244,6 +244,47 @@ def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = 
             time.sleep(wait)
 
 
+def model_info(
+    api: HfApi, model: str, expand: list[str], *, policy: RetryPolicy, log: Log = stderr_log
+) -> ModelInfo:
+    """The Hub's information on ``model``, retried as :func:`call` does, under the id as given.
+
+    The Hub answers a renamed repository under its new id, and may answer another spelling of
+    an id; collecting it under the id as typed would store it twice under two names, and listings
+    filtered by the typed id (``base_model:…``) could find none of its children.
+
+    Parameters
+    ----------
+    api
+        The client (:func:`make_api`).
+    model
+        The model id as the user gave it.
+    expand
+        The properties to fetch (e.g. ``["createdAt"]``).
+    policy, log
+        As for :func:`call`.
+
+    Returns
+    -------
+    ModelInfo
+        With ``id == model``.
+
+    Raises
+    ------
+    HubError
+        When the Hub knows the model under another id; the message names it. Otherwise as
+        :func:`call`.
+    """
+    info = call(partial(api.model_info, model, expand=expand), model=model, policy=policy, log=log)
+    if info.id != model:
+        raise HubError(
+            f"the Hub knows it as {info.id} (a renamed repository or another spelling): give "
+            "that id instead",
+            model=model,
+        )
+    return info
+
+
 def listing(
     fetch: Callable[[], Iterable[ModelInfo]],
     *,

@@ -4,7 +4,8 @@ It implements what ``bayesgrowth collect`` uses, as huggingface_hub 2.x calls it
 
 * ``GET /api/models/ORG/NAME[?expand=…]``: model info. With ``expand``, only the listed properties
   (plus ids) are returned, as on the Hub; without, ``downloadsAllTime`` is absent and ``downloads``
-  is the 30-day count. Unknown ids give 404 with ``X-Error-Code: RepoNotFound``.
+  is the 30-day count. Unknown ids give 404 with ``X-Error-Code: RepoNotFound``. An id added with
+  :meth:`FakeHub.add_alias` (a renamed repository's old id) is answered under the model's id.
 * ``GET /api/models?filter=…&author=…&expand=…``: the listing, in a fixed shuffled (not date)
   order, ``page_size`` models a page, the next page in a ``Link: <…>; rel="next"`` header.
   ``base_model:ORG/NAME`` matches every relation, ``base_model:RELATION:ORG/NAME`` only that one.
@@ -67,6 +68,7 @@ class FakeHub:
         self.page_size, self.seed = page_size, seed
         self.models: dict[str, dict] = {}
         self.children: dict[tuple[str, str], list[str]] = {}
+        self.aliases: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.refused_tokens: set[str] = set()
         self.requests: list[Request] = []
@@ -91,6 +93,11 @@ class FakeHub:
         for model_id, created in children.items():
             self.add_model(model_id, created)
         self.children.setdefault((base, relation), []).extend(children)
+
+    def add_alias(self, alias: str, model_id: str) -> None:
+        """Answer model info for ``alias`` with ``model_id``'s, as the Hub does for a renamed
+        repository's old id; listings filtered by ``alias`` find nothing."""
+        self.aliases[alias] = model_id
 
     def inject(
         self, action: str, kind: str, *, model=None, page=None, retry_after=None, reset=None
@@ -249,6 +256,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(int(fault.action), {"error": f"injected {fault.action}"})
 
         if kind == "info":
+            model = fake.aliases.get(model, model)
             if model not in fake.models:
                 return self._send(
                     404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"}

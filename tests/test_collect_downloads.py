@@ -141,6 +141,30 @@ def test_unknown_model_is_named_and_the_rest_recorded(tmp_path, capfd, monkeypat
     assert "acme/alpha,10," in (tmp_path / "download" / "acme.csv").read_text()
 
 
+def test_a_model_the_hub_knows_by_another_id_is_not_recorded_under_the_old_one(
+    tmp_path, capfd, monkeypatch
+):
+    """A renamed repository answers under its new id: recording it under the id typed would
+    make one model two series."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    set_counts(hub, alpha=10, beta=4)
+    hub.add_alias("acme/old-alpha", "acme/alpha")
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "acme/old-alpha",
+            "--model", "acme/beta", "--store", tmp_path, "--date", "2025-02-01",
+            "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "error: 1 of 2 model(s) failed; the others are recorded and the same command fetches "
+        "only these: acme/old-alpha: the Hub knows it as acme/alpha (a renamed repository or "
+        "another spelling): give that id instead"
+    )
+    assert "old-alpha" not in (tmp_path / "download" / "acme.csv").read_text()
+
+
 def test_a_model_list_saved_with_a_byte_order_mark_is_read_and_a_bad_line_named(
     tmp_path, capfd, monkeypatch
 ):

@@ -256,6 +256,32 @@ def test_a_deleted_base_model_does_not_hold_back_the_next_collections(tmp_path, 
     assert [r.model for r in hub.requests if r.kind == "info"].count("org9/gone") == 2
 
 
+def test_a_base_model_the_hub_knows_by_another_id_is_not_counted_under_the_old_one(
+    tmp_path, capfd, monkeypatch
+):
+    """The Hub answers a renamed repository under its new id, but fine-tunes declare the base
+    model by the id they were made from: listing them by the id typed could count none of them
+    and write a series of zeros under a name the Hub no longer uses."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    kids = children(30, "k", seed=5)
+    hub.add_model("acme/base-v2", hub_time(BASE_CREATED))
+    hub.add_children("acme/base-v2", "finetune", {m: hub_time(t) for m, t in kids.items()})
+    hub.add_alias("acme/base", "acme/base-v2")
+    out = tmp_path / "out"
+    args = ["collect", "finetunes", "--model", "acme/base", "--out", out, "--as-of", AS_OF]
+    with hub:
+        code, _, stderr = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+    assert code == 1
+    assert stderr.strip().splitlines()[-1] == (
+        "error: 1 of 1 base model(s) failed; the others are written and the same command "
+        "retries only these: acme/base: the Hub knows it as acme/base-v2 (a renamed repository "
+        "or another spelling): give that id instead"
+    )
+    assert [r.kind for r in hub.requests] == ["info"]  # nothing listed under the old id
+    assert not (out / "finetune" / "acme.csv").exists()
+
+
 def test_killed_between_pages_then_resumed(tmp_path, capfd, monkeypatch):
     env = hub_env(monkeypatch, tmp_path)
     hub = FakeHub(page_size=100)
