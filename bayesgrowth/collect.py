@@ -167,6 +167,8 @@ def collect_finetunes(
 
     Raises
     ------
+    BayesGrowthError
+        For an unknown relation, a malformed organisation name or an ``as_of`` in the future.
     HubError
         When some base models could not be collected (the others are written, and the same
         command resumes with the missing ones), or an organisation lists no models.
@@ -181,6 +183,9 @@ def collect_finetunes(
     bad = [org for org in orgs if not is_organisation_name(org)]
     if bad:
         raise BayesGrowthError(f"{bad[0]!r} is not an organisation name (no '/', not empty)")
+    if as_of is not None and to_utc(as_of) > pd.Timestamp.now(tz="UTC"):
+        # months ending later would be written with counts that are not final
+        raise BayesGrowthError(f"as_of {as_of} is in the future")
     spec = {
         "models": sorted(set(models)),
         "orgs": sorted(set(orgs)),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -97,11 +97,15 @@ def collect_downloads(
 
     Raises
     ------
+    DataError
+        When ``day`` is after today (UTC): the loader refuses a download day in the future.
     HubError
         When some models could not be fetched; the others are recorded.
     HubUnavailable
         When the Hub cannot be reached: the run stops, the models done are recorded.
     """
+    if day > datetime.now(UTC).date():
+        raise DataError(f"the recording day {day} is in the future")
     directory = store / DOWNLOAD_DIR
     result = DownloadResult(day=day)
     done = recorded_on(directory, models, day)

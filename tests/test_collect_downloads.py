@@ -13,8 +13,9 @@ import pytest
 from hub_server import TOKEN, FakeHub, hub_env, run_cli
 
 from bayesgrowth.data import load_panel
-from bayesgrowth.downloads import record_download
+from bayesgrowth.downloads import collect_downloads, record_download
 from bayesgrowth.errors import DataError
+from bayesgrowth.hub import make_api
 
 CREATED = {
     "acme/alpha": "2024-12-30T08:00:00.000Z",
@@ -119,6 +120,10 @@ def test_a_recording_day_in_the_future_is_refused_before_any_request(tmp_path, c
         )  # fmt: skip
     assert code == 2
     assert "Invalid value for --date: 2999-01-01 is in the future" in err
+    assert hub.requests == [] and not store.exists()
+    # the same from Python
+    with hub, pytest.raises(DataError, match="recording day 2999-01-01 is in the future"):
+        collect_downloads(make_api(hub.url), store, ["acme/alpha"], day=date(2999, 1, 1))
     assert hub.requests == [] and not store.exists()
 
 

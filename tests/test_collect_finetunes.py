@@ -18,6 +18,7 @@ from hub_server import TOKEN, FakeHub, hub_env, run_cli
 
 from bayesgrowth.collect import collect_finetunes
 from bayesgrowth.data import load_panel
+from bayesgrowth.errors import BayesGrowthError
 from bayesgrowth.hub import RetryPolicy, make_api
 
 BASE_CREATED = datetime(2024, 1, 31, 10, 0, tzinfo=UTC)  # the 31st: month ends are clipped
@@ -411,6 +412,29 @@ def test_usage_errors(tmp_path, capfd, monkeypatch, args, message):
     assert code == 2
     assert message in stderr
     assert not (tmp_path / "finetune").exists()
+
+
+def test_a_collection_time_in_the_future_is_refused_from_the_command_and_from_python(
+    tmp_path, capfd, monkeypatch
+):
+    """Months ending after now would be written with counts that are not final."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    hub.add_model("acme/base", hub_time(BASE_CREATED))
+    with hub:
+        code, _, stderr = run_cli(
+            capfd, monkeypatch, "collect", "finetunes", "--model", "acme/base", "--out", tmp_path,
+            "--as-of", "2999-01-01", "--endpoint", hub.url,
+        )  # fmt: skip
+        assert code == 2 and "Invalid value for --as-of: 2999-01-01 is in the future" in stderr
+        with pytest.raises(BayesGrowthError, match="as_of 2999-01-01 00:00:00[+]00:00 is in the"):
+            collect_finetunes(
+                make_api(hub.url),
+                tmp_path,
+                models=["acme/base"],
+                as_of=pd.Timestamp("2999-01-01", tz="UTC"),
+            )
+    assert hub.requests == [] and not (tmp_path / "finetune").exists()
 
 
 def test_fine_tunes_collected_after_the_last_download_day_date_the_store(
