@@ -381,7 +381,9 @@ class GrowthFit:
         Dormant series (no count yet) have no curve of their own and get empty cells. μ is on
         the log of the curve's clock: months since creation for fine-tunes, but for a download
         series read as 0 after its creation, days since it was last seen at zero
-        (``design.origin``; :mod:`bayesgrowth.design`), not days since creation. The
+        (``design.origin``; :mod:`bayesgrowth.design`), not days since creation: the column
+        ``clock_start`` gives that start (0 for fine-tunes), so the curve reaches half its
+        log-growth at ``clock_start`` + e^μ steps after creation. The
         authors' estimates were fitted on a years axis (t = k/12): their λ and σ are comparable
         with ours, their μ is ours minus ln 12; the column ``paper_mu_months`` converts it. In
         the 2025-02-18 snapshot 1,128 of the authors' estimates (974 of series never fine-tuned)
@@ -412,6 +414,10 @@ class GrowthFit:
                 col = np.full(d.n_series, np.nan)
                 col[d.active] = q[i]
                 table[f"{label}_{suffix}"] = col
+        # The step μ's clock starts from: the curve reaches half its log-growth at
+        # clock_start + e^μ steps after creation.
+        table["clock_start"] = np.nan
+        table.loc[d.active, "clock_start"] = d.origin[d.active]
         if "recent" in self.idata["posterior"]:
             col = np.full(d.n_series, np.nan)
             col[d.active] = np.median(np.exp(self._draws("recent", self._n_draws())), axis=-1)

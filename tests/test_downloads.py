@@ -334,6 +334,17 @@ def test_forecast_has_every_series_on_the_integer_day_index(panel, fitted):
     assert (table["q05"].to_numpy() >= at_cut).all()
 
 
+def test_the_parameter_table_gives_the_start_of_each_series_clock(fitted):
+    """μ of a download series seen at zero after its creation is on the clock of its first
+    count: the table must say where that clock starts, or μ reads as days since creation."""
+    table = fitted.parameters().set_index("model")
+    assert table.loc["beta/plain-2", "clock_start"] == 1.0
+    assert table.loc["acme/plain", "clock_start"] == 0.0
+    assert np.isnan(table.loc["acme/never", "clock_start"])  # dormant: no curve of its own
+    d = fitted.design
+    np.testing.assert_array_equal(table.loc[d.models[d.active], "clock_start"], d.origin[d.active])
+
+
 def test_a_forecast_week_has_the_fitted_weekly_dispersion():
     """The likelihood's negative binomial is on 7-day sums (variance M + M²/α). Seven daily draws
     with that α each sum to variance M + M²/(7α): bands of a week's growth far too tight."""
