@@ -18,7 +18,7 @@ LARGEST_COUNT = 2**53
 
 
 def numbers(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray:
-    """The cells of ``columns`` as float (NaN = empty).
+    """The cells of ``columns`` as finite floats (NaN = empty).
 
     Parameters
     ----------
@@ -37,12 +37,14 @@ def numbers(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray:
     Raises
     ------
     DataError
-        For the first cell that is neither empty nor a number.
+        For the first cell that is neither empty nor a number, then for the first that is not
+        finite (``inf``, ``1e999``).
     """
     flat = pd.Series(frame[columns].to_numpy(dtype=object).ravel())
     values = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=float).reshape(len(frame), -1)
     blank = (flat == "").to_numpy().reshape(values.shape)
-    reject(frame, columns, what, [(~blank & np.isnan(values), "is not a number")])
+    problems = [(~blank & np.isnan(values), "is not a number"), (np.isinf(values), "is not finite")]
+    reject(frame, columns, what, problems)
     return values
 
 
@@ -75,14 +77,13 @@ def counts(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     Raises
     ------
     DataError
-        For the first cell that is not a number, not finite, negative, too large to hold
-        exactly (:data:`LARGEST_COUNT`) or not whole.
+        For the first cell that is not a number, not finite (:func:`numbers`), negative, too
+        large to hold exactly (:data:`LARGEST_COUNT`) or not whole.
     """
     values = numbers(frame, columns, "count")
     problems = [
-        (np.isinf(values), "is not finite"),
         (values < 0, "is negative"),
-        (np.isfinite(values) & (values > LARGEST_COUNT), "is too large to be a count"),
+        (values > LARGEST_COUNT, "is too large to be a count"),
         (np.isfinite(values) & (values != np.round(values)), "is not a whole number"),
     ]
     reject(frame, columns, "count", problems)

@@ -495,6 +495,16 @@ def test_paper_estimate_that_is_not_a_number(tmp_path):
     assert fits.set_index("model")["mu_i"].isna().tolist() == [False, True]
 
 
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e999"])
+def test_paper_estimate_that_is_not_finite(tmp_path, value):
+    """An infinite estimate was read as one, and shown beside our posterior as an extreme fit."""
+    table = finetune_table(fit_columns=True).set("acme/beta", "lambda_i", value)
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match=f"paper estimate '{value}' is not finite") as err:
+        load(root)
+    assert_names(err.value, file, 3, model="acme/beta", column="lambda_i")
+
+
 def test_date_in_the_directory_name_in_the_future(tmp_path):
     root = write_snapshot(tmp_path / "snap-2099-01-01", {"ACME": finetune_table()})
     with pytest.raises(DataError, match="the date in the directory's name, 2099-01-01, is in the"):
