@@ -53,6 +53,10 @@ class Priors:
       its level: one weekly block of thousands of downloads pins a level).
     * dispersion: organisation intercepts of log α around N(0, 1.5), slope on size N(0, 0.5).
     * onset: cloglog intercept N(-3, 1.5) (a few per cent per step, at the mean log step at risk),
+      organisations' intercepts spread around it HalfNormal(1) (fixed in
+      :func:`bayesgrowth.model.build_model`, not a field: one organisation's models may start
+      e^±1 ≈ 0.4–2.7 times as fast as a typical organisation's, and the data of the many
+      organisations with dormant models set the spread),
       log-step slope N(0, 1) (``onset_slope_scale``; 0 drops the slope, as for downloads),
       slope on the log release batch N(0, 1) (``onset_batch_scale``, likewise; a factor e in
       the batch may change the hazard by a factor of e either way, and more if the data say
