@@ -6,6 +6,7 @@ Layouts (see ``PROVENANCE.md`` of the snapshot)
     ``model, 0-month .. K-month, created_at`` plus, optionally, the authors' own fit columns
     (``lambda_i, mu_i, sigma_i, approx_condition, approx_cond_label``) and bookkeeping columns
     (``base_model, company, sort_key``). Month ``k`` ends at ``created_at + k`` calendar months.
+    The file name is the organisation; a ``company`` cell, where written, must be the same.
 ``download/ORG.csv``
     ``model``, one column per calendar day (``YYYY-MM-DD[ 00:00:00]``), ``created_at``.
 
@@ -384,6 +385,19 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
             file=path,
             row=1,
         )
+    if "company" in frame:
+        # The file name sets the organisation; a row whose own column says otherwise was put in
+        # the wrong file, and would be pooled with another organisation's models.
+        other = (frame["company"] != "") & (frame["company"] != org)
+        if other.any():
+            i = int(np.flatnonzero(other)[0])
+            cells.fail(
+                frame,
+                i,
+                "company",
+                f"the company {frame['company'].iat[i]!r} is not {org!r}, the organisation of "
+                "its file (the file name sets it): move the row to its organisation's file",
+            )
     created = _created_at(frame, data_date)
     values = cells.counts(frame, columns)
     empty = np.isnan(values).all(axis=1)

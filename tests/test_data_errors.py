@@ -549,3 +549,19 @@ def test_a_quoted_cell_over_two_lines_keeps_later_line_numbers_true(tmp_path):
     with pytest.raises(DataError, match="'x' is not a number") as err:
         load(root)
     assert_names(err.value, file, 5, "acme/gamma", "2-month")
+
+
+def test_a_row_whose_company_is_not_its_files_organisation(tmp_path):
+    """The file name sets the organisation: a row copied into another organisation's file would be
+    pooled with that organisation's models without a word."""
+    table = finetune_table().add_column("company", "ACME").set("acme/beta", "company", "Other")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(
+        DataError, match="the company 'Other' is not 'ACME', the organisation"
+    ) as err:
+        load(root)
+    assert_names(err.value, file, 3, model="acme/beta", column="company")
+    # the published snapshot's own column (the file name, or empty) loads
+    table.set("acme/beta", "company", "")
+    panel = load(snapshot_with(tmp_path / "ok", "finetune", table)[0])
+    assert set(panel.series["organization"]) == {"ACME"}
