@@ -498,6 +498,7 @@ def test_the_forecasts_file_scores_as_the_metrics_do(tmp_path):
     assert result.forecasts.loc[flat.index, "in_50"].tolist() == [0.0]
 
 
+@pytest.mark.slow
 def test_cli_backtests_the_bayes_model_and_records_its_sampling(tmp_path):
     from bayesgrowth.cli import app
 

@@ -449,6 +449,7 @@ def test_the_claim_figure_is_drawn_only_for_a_model_in_the_study(study):
         plt.close(figure)
 
 
+@pytest.mark.slow
 def test_deepseek_command_leaves_no_claim_figure_of_an_earlier_study(tmp_path):
     """A study of an organisation without the claimed model draws no claim.png, and removes the
     one an earlier study wrote to the same folder: it would pass for this study's."""
@@ -477,6 +478,7 @@ def test_deepseek_command_leaves_no_claim_figure_of_an_earlier_study(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_deepseek_command_leaves_no_file_of_an_earlier_study_when_it_stops_part_way(
     tmp_path, monkeypatch
 ):
@@ -563,6 +565,7 @@ def test_download_chains_start_unjittered_where_the_counts_pin_the_value(design)
         assert (rv.name in FIXED_START["downloads"]) == np.allclose(a, b), rv.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sampler",
     [

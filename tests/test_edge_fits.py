@@ -125,6 +125,7 @@ def test_starts_are_unchanged_where_every_organisation_has_data(tmp_path):
             np.testing.assert_array_equal(start[name], value)
 
 
+@pytest.mark.slow
 def test_nutpie_fits_downloads_with_an_organisation_whose_series_are_all_at_zero(idle_org_panel):
     """The default sampler starts and samples such a fit."""
     fit = bayesgrowth.fit(idle_org_panel, "downloads", **TINY)

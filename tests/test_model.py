@@ -150,6 +150,7 @@ def test_a_new_model_released_in_a_batch_starts_by_the_batch_slope(fitted):
             fitted.forecast_new("synth-0", 3, release_batch=batch)
 
 
+@pytest.mark.slow
 def test_short_series_gets_a_forecast():
     """A model with one month of data still gets a finite, sensible band."""
     panel, _ = synthetic_panel(n_orgs=2, series_per_org=6, months=np.r_[1, [12] * 11], seed=5)
@@ -327,6 +328,7 @@ def test_load_rejects_a_damaged_zarr_fit(fitted, tmp_path):
     bayesgrowth.load(store)  # the intact store still loads
 
 
+@pytest.mark.slow
 def test_same_seed_same_posterior(synthetic):
     panel, _ = synthetic
     small = panel.select(organizations=["synth-0"])
@@ -341,6 +343,7 @@ def test_same_seed_same_posterior(synthetic):
     assert not a.idata["posterior"]["g_log_sigma"].equals(other.idata["posterior"]["g_log_sigma"])
 
 
+@pytest.mark.slow
 def test_the_pymc_sampler_follows_its_seed_and_stores_its_settings(synthetic, tmp_path):
     """``sampler="pymc"`` draws from the seed it is given (the same seed, the same draws;
     another, other draws) with the lengths and target acceptance asked for, and a saved fit
@@ -505,6 +508,7 @@ def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
     assert (partial.min(axis=1) >= grown["last_value"].to_numpy()).all()
 
 
+@pytest.mark.slow
 def test_a_partial_last_month_is_forecast_from_its_end():
     """A series whose last month k was read part-way (the loader keeps it as partial) is
     forecast at t = k … k + horizon − 1: the end of month k was missing from the table, which
@@ -531,6 +535,7 @@ def test_a_partial_last_month_is_forecast_from_its_end():
     assert 9 <= end["q05"] and end["mean"] < table[table["model"] == "a/part"].iloc[1]["mean"]
 
 
+@pytest.mark.slow
 def test_fit_command_saves_its_sampler_settings(tmp_path):
     """``bayesgrowth fit`` samples with the settings given (kept in the saved fit) and rejects an
     unknown sampler by name, and a target acceptance outside (0, 1), before loading any data."""

@@ -96,6 +96,7 @@ SPED_UP = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metric", list(SPED_UP))
 def test_a_series_that_sped_up_lately_is_forecast_at_its_new_pace(metric):
     """The bursts' recent multiplier is positive and above the steady series', the parameter

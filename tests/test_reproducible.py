@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 # A fit of a small synthetic panel (drawn from the model itself), printed as one hash of every
 # posterior value.
 FIT_AND_HASH = """
@@ -21,6 +23,7 @@ print(hashlib.sha256(b"".join(post[v].values.tobytes() for v in sorted(post.data
 """
 
 
+@pytest.mark.slow
 def test_first_fit_after_a_cold_compile_cache_matches_later_ones(tmp_path):
     """The first process compiles the model's operations afresh into an empty cache, the second
     loads them from it; both must give the same draws (with numba's fast-math they did not)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from csvfiles import default_snapshot
 from typer.testing import CliRunner
 
@@ -11,6 +12,7 @@ from bayesgrowth import benchmark
 from bayesgrowth.cli import app
 
 
+@pytest.mark.slow
 def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     data = default_snapshot(tmp_path / "snap")
     out = tmp_path / "latest"
@@ -61,6 +63,7 @@ def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     assert text.startswith("chains × draws: 2 × 300;") and "\ndivergences: " in text
 
 
+@pytest.mark.slow
 def test_the_fit_benchmark_records_the_data_it_measured(tmp_path):
     """figures.md gives the command behind its figures: without the ``--data`` it was run on, it
     named the default snapshot for figures measured on other data."""
