@@ -186,6 +186,20 @@ def as_of_split(
         raise DataError(
             f"--as-of {as_of.date()} is not before the data date {panel.data_date.date()}"
         )
+    # The data date may lie after the metric's own counts (a snapshot's downloads end before its
+    # fine-tune collection), and its counts may begin long after the first model's creation.
+    dates = panel.observations["date"]
+    metric = panel.series["metric"].iat[0]
+    if as_of < dates.min():
+        raise DataError(
+            f"--as-of {as_of.date()} is before the first {metric} count of the data "
+            f"({dates.min().date()}): there is no history to forecast from"
+        )
+    if as_of >= dates.max():
+        raise DataError(
+            f"--as-of {as_of.date()} is not before the last {metric} count of the data "
+            f"({dates.max().date()}): there is no later count to score"
+        )
     history = panel.truncate(as_of)
     # A younger series is not scored, but what was known of it at D stays in the history.
     scored = history.series[history.series["last_t"] >= min_history]

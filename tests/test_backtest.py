@@ -240,6 +240,20 @@ def test_as_of_scores_no_model_too_young_and_no_partial_month():
         as_of_split(panel, AS_OF, min_history=8)
     with pytest.raises(DataError, match="not before the data date"):
         as_of_split(panel, "2030-01-01")
+    # Dates inside the data date but outside the counts of the metric: each end named.
+    downloads = make_panel(
+        {"org/a": [0, 5, 9, 12], "org/b": [3, 4, 8]},
+        metric="downloads",
+        created={"org/a": "2024-07-02", "org/b": "2024-07-03"},
+        data_date="2024-07-10",
+    )
+    with pytest.raises(
+        DataError, match=r"before the first downloads count of the data \(2024-07-02"
+    ):
+        as_of_split(downloads, "2024-06-01", min_history=1)
+    with pytest.raises(DataError, match=r"not before the last downloads count .*\(2024-07-05\)"):
+        as_of_split(downloads, "2024-07-06", min_history=1)
+    assert len(as_of_split(downloads, "2024-07-04", min_history=1).targets) == 2
 
 
 def test_as_of_keeps_a_series_with_exactly_the_minimum_history():
