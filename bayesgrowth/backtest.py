@@ -85,7 +85,10 @@ SUBSETS = {
 }
 """Subsets of targets, by the last count in the history (the forecast origin) and, for series
 younger than the default ``--min-history`` (kept with ``--min-history 1``), by the steps elapsed
-at the origin. A subset without targets is not reported."""
+at the origin. A subset without targets is not reported, nor are the young ones when every
+target is young (``--history K`` with K < 6: they would repeat the others)."""
+
+_YOUNG_SUBSETS = {name for name in SUBSETS if name.endswith(f"_under_{DEFAULT_MIN_HISTORY}_steps")}
 
 
 @dataclass(frozen=True)
@@ -333,9 +336,10 @@ def run_backtest(split: Split, forecasters: Sequence[Forecaster], seed: int = 0)
         )
         rows = pd.concat([targets, table.drop(columns=["model", "t"]), scores], axis=1)
         frames.append(rows.assign(method=method.name))
+        all_young = bool((rows["origin_t"] < DEFAULT_MIN_HISTORY).all())
         for subset, keep in SUBSETS.items():
             chosen = rows[keep(rows)]
-            if chosen.empty:
+            if chosen.empty or (all_young and subset in _YOUNG_SUBSETS):
                 continue
             metrics.append(
                 summarise(chosen)

@@ -372,6 +372,14 @@ def test_young_series_are_scored_in_their_own_subsets():
     assert np.isnan(zero["expected_share_grew"])  # a point forecast has no probability of it
 
 
+def test_young_subsets_are_left_out_when_every_target_is_young():
+    """Under ``--history 3`` every series has 3 months at the origin: the young subsets would be
+    ``nonzero_at_origin`` and the zero series over again."""
+    panel = make_panel({"org/a": GROWING, "org/b": [0] * 13, "org/c": [0, 1, 1, 2, *[3] * 9]})
+    metrics = run_backtest(first_steps_split(panel, 3, 12), [LastValue()]).metrics
+    assert metrics["subset"].tolist() == ["all", "nonzero_at_origin"]
+
+
 def test_paper_forecasts_are_monotone_and_never_below_the_last_count():
     split = as_of_split(crafted(), AS_OF)
     f = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)]).forecasts
