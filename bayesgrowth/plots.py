@@ -40,7 +40,8 @@ def plot_forecast(
     Parameters
     ----------
     observed
-        Columns ``t, cumulative`` (what the fit saw).
+        Columns ``t, cumulative`` (what the fit saw), and optionally ``t_exact``: a count read
+        part-way through its step (a partial last month) is drawn where it was read.
     forecast
         Columns ``t, q05, q25, q50, q75, q95``.
     actual
@@ -51,7 +52,8 @@ def plot_forecast(
         That method's name in the legend.
     """
     fig, ax = _axes(ax)
-    ax.plot(observed["t"], observed["cumulative"], "o-", color="k", ms=3, label="observed (fitted)")
+    when = observed["t_exact"] if "t_exact" in observed else observed["t"]
+    ax.plot(when, observed["cumulative"], "o-", color="k", ms=3, label="observed (fitted)")
     ax.fill_between(
         forecast["t"], forecast["q05"], forecast["q95"], color="C0", alpha=0.2, label="90% band"
     )

@@ -32,3 +32,14 @@ def test_a_point_forecast_is_labelled_with_its_method():
     _, default = plot_forecast(observed, forecast, point=point)
     assert default.get_legend().get_texts()[-1].get_text() == "paper's curve fit"
     plt.close("all")
+
+
+def test_a_partial_last_month_is_drawn_where_it_was_read():
+    """A count read part-way through month 2 was drawn at the end of month 2, as if the month
+    had ended with it; the forecast starts at that month's end."""
+    observed = pd.DataFrame({"t": [0, 1, 2], "t_exact": [0.0, 1.0, 1.4], "cumulative": [0, 3, 4]})
+    quantiles = {"q05": [4, 5], "q25": [5, 6], "q50": [6, 8], "q75": [7, 9], "q95": [9, 12]}
+    forecast = pd.DataFrame({"t": [2, 3], **quantiles})
+    _, ax = plot_forecast(observed, forecast)
+    assert ax.get_lines()[0].get_xdata().tolist() == [0.0, 1.0, 1.4]
+    plt.close("all")
