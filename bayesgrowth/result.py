@@ -277,7 +277,7 @@ class GrowthFit:
         ----------
         targets
             Columns ``model`` and ``t`` (the step since creation, an integer after the series'
-            last observed step), and
+            last observed step, or the step of a partial last month, whose end is to come), and
             optionally ``t_exact``, the time each target count was read (fractional for a
             partial month); it is used when every model appears once.
         n_samples, seed
@@ -299,11 +299,17 @@ class GrowthFit:
         t = targets["t"].to_numpy(dtype=float)
         if not (np.isfinite(t) & (t == np.round(t))).all():
             raise BayesGrowthError("target steps t must be whole numbers")
-        ahead = t.astype(int) - d.last_t[rows]
+        # As in forecast(): the end of a partial last month k is still to come, so t = k is a
+        # target.
+        first = np.floor(d.last_t_exact).astype(int) + 1
+        ahead = t.astype(int) - first[rows] + 1
         if (ahead < 1).any():
-            raise BayesGrowthError("targets must lie after each series' last observed step")
+            raise BayesGrowthError(
+                "targets must lie after each series' last observed step (or at the end of a "
+                "partial last month)"
+            )
         horizon = int(ahead.max())
-        steps = (d.last_t[:, None] + np.arange(1, horizon + 1)[None, :]).astype(float)
+        steps = (first[:, None] + np.arange(horizon)[None, :]).astype(float)
         if "t_exact" in targets and not targets["model"].duplicated().any():
             # A target read part-way through its step (a partial last month) is forecast at the
             # time it was read, not at the end of the step.

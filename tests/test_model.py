@@ -533,6 +533,17 @@ def test_a_partial_last_month_is_forecast_from_its_end():
     }
     end = table[table["model"] == "a/part"].iloc[0]
     assert 9 <= end["q05"] and end["mean"] < table[table["model"] == "a/part"].iloc[1]["mean"]
+    # predictive() takes the same steps: the end of the partial month is a target, and the draws
+    # of every series' third step are those the forecast summarised.
+    third = table.groupby("model").nth(2)[["model", "t"]].reset_index(drop=True)
+    draws = fit.predictive(third, n_samples=60, seed=7)
+    again = fit.forecast(3, n_samples=60, seed=7).groupby("model").nth(2).reset_index(drop=True)
+    for column, values in summarise(draws).items():
+        np.testing.assert_array_equal(values, again[column].to_numpy())
+    at_end = fit.predictive(pd.DataFrame({"model": ["a/part"], "t": [3]}), n_samples=60)
+    assert (at_end >= 9).all()
+    with pytest.raises(BayesGrowthError, match="after each series' last observed step"):
+        fit.predictive(pd.DataFrame({"model": ["a/full"], "t": [3]}))
 
 
 @pytest.mark.slow
