@@ -14,6 +14,7 @@ there; a new one goes to its namespace's file.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -207,16 +208,21 @@ def record_download(
 
 
 def _stored_count(path: Path, row: dict[str, str], column: str) -> float:
-    """A count already in the store; one that is not a number is an error naming its cell."""
+    """A count already in the store; one that is not a finite number (``x``, ``nan``, ``inf``:
+    the loader refuses each) is an error naming its cell."""
     try:
-        return float(row[column])
+        value = float(row[column])
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        says = "is not finite" if math.isinf(value) else "is not a number"
         raise DataError(
-            f"count {row[column]!r} is not a number: fix it before collecting into this file",
+            f"count {row[column]!r} {says}: fix it before collecting into this file",
             file=str(path),
             model=row["model"],
             column=column,
-        ) from None
+        )
+    return value
 
 
 def _day_columns(header: list[str]) -> dict[str, str]:

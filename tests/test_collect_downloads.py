@@ -276,12 +276,21 @@ def test_concurrent_writers_lose_nothing(tmp_path):
             "download/acme.csv, model 'acme/alpha', column '2025-01-01 00:00:00': count 'n/a' is "
             "not a number: fix it before collecting into this file",
         ),
+        # the loader refuses these too: the day collected beside them would never be read
+        (
+            "acme/alpha,nan,2024-12-30 08:00:00+00:00\n",
+            "column '2025-01-01 00:00:00': count 'nan' is not a number: fix it before collecting",
+        ),
+        (
+            "acme/alpha,inf,2024-12-30 08:00:00+00:00\n",
+            "column '2025-01-01 00:00:00': count 'inf' is not finite: fix it before collecting",
+        ),
         (
             "acme/alpha,5,2024-12-30 08:00:00+00:00,extra\n",
             "download/acme.csv, line 2, model 'acme/alpha': the row has 4 cells, the header 3",
         ),
     ],
-    ids=["non-numeric", "extra-cell"],
+    ids=["non-numeric", "nan", "infinite", "extra-cell"],
 )
 def test_a_damaged_store_file_is_named_and_left_as_it_is(
     tmp_path, capfd, monkeypatch, stored, message
