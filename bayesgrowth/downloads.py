@@ -37,6 +37,7 @@ from bayesgrowth.store import (
     model_file,
     model_id,
     read_table,
+    stored_models,
     write_table,
 )
 
@@ -110,6 +111,7 @@ def collect_downloads(
     directory = store / DOWNLOAD_DIR
     result = DownloadResult(day=day)
     done = recorded_on(directory, models, day)
+    stored = stored_models(directory)
     failures = []
     for i, model in enumerate(models, 1):
         tag = f"[{i}/{len(models)}] {model}"
@@ -118,7 +120,14 @@ def collect_downloads(
             log(f"{tag}: already recorded for {day}")
             continue
         try:
-            info = model_info(api, model, ["downloadsAllTime", "createdAt"], policy=policy, log=log)
+            info = model_info(
+                api,
+                model,
+                ["downloadsAllTime", "createdAt"],
+                policy=policy,
+                log=log,
+                stored=model in stored,
+            )
             if info.downloads_all_time is None or info.created_at is None:
                 raise HubError("the Hub gave no downloadsAllTime or createdAt", model=model)
         except HubError as exc:

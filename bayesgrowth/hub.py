@@ -245,13 +245,21 @@ def call[T](fn: Callable[[], T], *, model: str, policy: RetryPolicy, log: Log = 
 
 
 def model_info(
-    api: HfApi, model: str, expand: list[str], *, policy: RetryPolicy, log: Log = stderr_log
+    api: HfApi,
+    model: str,
+    expand: list[str],
+    *,
+    policy: RetryPolicy,
+    log: Log = stderr_log,
+    stored: bool = False,
 ) -> ModelInfo:
     """The Hub's information on ``model``, retried as :func:`call` does, under the id as given.
 
     The Hub answers a renamed repository under its new id, and may answer another spelling of
-    an id; collecting it under the id as typed would store it twice under two names, and listings
-    filtered by the typed id (``base_model:…``) could find none of its children.
+    an id; collecting it under the id as typed would start a second series of one model, and
+    listings filtered by the typed id (``base_model:…``) could find none of its children. A model
+    the store already holds (``stored``) is the exception: its series goes on under the id it
+    has, and the other id is logged.
 
     Parameters
     ----------
@@ -259,6 +267,8 @@ def model_info(
         The client (:func:`make_api`).
     model
         The model id as the user gave it.
+    stored
+        Whether the store already holds a series under ``model``.
     expand
         The properties to fetch (e.g. ``["createdAt"]``).
     policy, log
@@ -267,16 +277,18 @@ def model_info(
     Returns
     -------
     ModelInfo
-        With ``id == model``.
+        With ``id == model`` unless ``stored``.
 
     Raises
     ------
     HubError
-        When the Hub knows the model under another id; the message names it. Otherwise as
-        :func:`call`.
+        When the Hub knows a model not ``stored`` under another id; the message names it.
+        Otherwise as :func:`call`.
     """
     info = call(partial(api.model_info, model, expand=expand), model=model, policy=policy, log=log)
-    if info.id != model:
+    if info.id != model and stored:
+        log(f"  {model}: the Hub now knows it as {info.id}; its series goes on under {model}")
+    elif info.id != model:
         raise HubError(
             f"the Hub knows it as {info.id} (a renamed repository or another spelling): give "
             "that id instead",

@@ -76,6 +76,20 @@ def model_file(directory: Path, model: str) -> Path:
     return org_file(directory, model)
 
 
+def stored_models(directory: Path) -> set[str]:
+    """Every model id with a row in a CSV file of the store directory ``directory``.
+
+    Raises
+    ------
+    DataError
+        For a CSV file of ``directory`` that is not UTF-8 text (naming it).
+    """
+    found: set[str] = set()
+    for path in csv_files(directory):
+        found |= _models_in(path)
+    return found
+
+
 def _models_in(path: Path) -> set[str]:
     """The ``model`` cells of a CSV file (only that column is kept: files run to megabytes)."""
     try:

@@ -169,6 +169,22 @@ def test_a_model_the_hub_knows_by_another_id_is_not_recorded_under_the_old_one(
     )
     assert "old-alpha" not in (tmp_path / "download" / "acme.csv").read_text()
 
+    # A model the store already holds (a snapshot's, renamed since) goes on under its stored id:
+    # refusing it would stop its series, and the new id would start a second one.
+    (tmp_path / "download" / "acme.csv").write_text(
+        "model,2025-01-31 00:00:00,created_at\n"
+        "acme/old-alpha,8,2024-12-01 00:00:00+00:00\n"
+        "acme/beta,3,2024-12-01 00:00:00+00:00\n"
+    )
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "acme/old-alpha",
+            "--store", tmp_path, "--date", "2025-02-01", "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 0, err
+    assert "acme/old-alpha: the Hub now knows it as acme/alpha; its series goes on" in err
+    assert "acme/old-alpha,8,10," in (tmp_path / "download" / "acme.csv").read_text()
+
 
 def test_a_model_list_saved_with_a_byte_order_mark_is_read_and_a_bad_line_named(
     tmp_path, capfd, monkeypatch
