@@ -7,7 +7,8 @@ creation. Month ``k`` ends at ``created_at + k`` calendar months, as in the load
 ended by the collection time are written. Base models whose ``createdAt`` is the Hub's floor
 (2022-03-02, given to every older model) are skipped unless asked for: their real creation date,
 hence their month 0, is unknown. So are those the Hub says do not exist or may not be read (HTTP
-403, 404): the next collection asks again. A base model already in a file of ``OUT/finetune/``
+403, 404, or 401 on the model's URL): the next collection asks again. A model the Hub answers
+under another id (renamed) is a failure naming that id. A base model already in a file of ``OUT/finetune/``
 (the snapshot names its files by organisation, e.g. ``DeepSeek.csv``) is updated there. Downloads
 are recorded by :mod:`bayesgrowth.downloads`.
 

@@ -24,8 +24,9 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
 * A download series read as 0 from creation until a first count two or more days later starts
   at that count (counted; the snapshot's zeros before its recording began look the same).
 * Everything else that is wrong is an error naming file, line, model and column (the checks on
-  single cells are in :mod:`bayesgrowth.cells`): non-numeric, negative, fractional or non-finite
-  counts or paper estimates, a non-zero count at month 0, a decreasing series, a missing
+  single cells are in :mod:`bayesgrowth.cells`): non-numeric or non-finite counts or paper
+  estimates, negative or fractional counts, a non-zero count at month 0, a ``company`` cell that
+  is not its file's organisation, a decreasing series, a missing
   ``created_at`` or one that is not an ISO 8601 time (``YYYY-MM-DD[ HH:MM:SS][+00:00]``; a date
   such as ``05/06/2024`` could be May or June), one before 2016 or after the data date, a count
   dated after the data date, a duplicate model id, a header with unknown or missing columns, an
