@@ -9,7 +9,8 @@ second run the same day changes nothing, and a run stopped part-way is finished 
 cannot be reached. Each change is a locked, atomic read-modify-write (see
 :mod:`bayesgrowth.store`), so two runs at once cannot corrupt the store. A model already in a file
 of the store (the snapshot names its files by organisation, e.g. ``DeepSeek.csv``) is recorded
-there; a new one goes to its namespace's file.
+there; a new one joins the file of its namespace's models (see
+:func:`bayesgrowth.store.model_file`).
 """
 
 from __future__ import annotations
@@ -169,8 +170,9 @@ def record_download(
 ) -> RecordOutcome:
     """Write one day's all-time downloads of one model into the file that holds it.
 
-    That is the CSV file of ``directory`` that already has a row for the model, else its
-    namespace's (see :func:`bayesgrowth.store.model_file`).
+    That is the CSV file of ``directory`` that already has a row for the model, else the one that
+    holds its namespace's models, else its namespace's own (see
+    :func:`bayesgrowth.store.model_file`).
 
     Parameters
     ----------

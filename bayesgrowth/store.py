@@ -47,11 +47,16 @@ def org_file(directory: Path, model: str) -> Path:
 
 
 def model_file(directory: Path, model: str) -> Path:
-    """The CSV file of ``directory`` that has a row for ``model``, else :func:`org_file`'s.
+    """The CSV file of ``directory`` for ``model``: the one that has a row for it, else the one
+    file that holds models of its namespace, else :func:`org_file`'s.
 
     A store begun from the snapshot names its files by organisation (``DeepSeek.csv`` holds
     ``deepseek-ai/…``), and the loader rejects a model found in two files: a model already in the
-    store is updated where it is. Call it under the directory's lock, as the file is then written.
+    store is updated where it is. A new model of a namespace the store already files under an
+    organisation joins that file, so it is fitted with that organisation's models (the file name
+    is the organisation) rather than as an organisation of its own; where several files hold the
+    namespace, it goes to the namespace's own file. Call it under the directory's lock, as the
+    file is then written.
 
     Parameters
     ----------
@@ -70,10 +75,15 @@ def model_file(directory: Path, model: str) -> Path:
     DataError
         For a CSV file of ``directory`` that is not UTF-8 text (naming it).
     """
+    namespace = org_of(model)
+    holding = []
     for path in csv_files(directory):
-        if model in _models_in(path):
+        models = _models_in(path)
+        if model in models:
             return path
-    return org_file(directory, model)
+        if any(org_of(m) == namespace for m in models):
+            holding.append(path)
+    return holding[0] if len(holding) == 1 else org_file(directory, model)
 
 
 def stored_models(directory: Path) -> set[str]:

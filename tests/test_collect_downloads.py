@@ -331,8 +331,9 @@ def test_a_damaged_store_file_is_named_and_left_as_it_is(
 
 def test_a_model_in_a_file_named_by_organisation_is_recorded_there(tmp_path, capfd, monkeypatch):
     """A store begun from a copy of the snapshot, whose files are named by organisation
-    (``DeepSeek.csv`` for ``deepseek-ai/…``): its models stay in their file, new ones go to the
-    namespace's file, and the same-day and never-decreasing checks see the rows already there."""
+    (``DeepSeek.csv`` for ``deepseek-ai/…``): its models stay in their file, new ones of the same
+    namespace join it (and so the organisation DeepSeek), and the same-day and never-decreasing
+    checks see the rows already there."""
     hub_env(monkeypatch, tmp_path)
     store = tmp_path / "ext"
     (store / "download").mkdir(parents=True)
@@ -369,16 +370,18 @@ def test_a_model_in_a_file_named_by_organisation_is_recorded_there(tmp_path, cap
         assert code == 0, err
         assert "recorded 1, already recorded 0, not recorded (count went down) 1" in out
 
-    days = "2025-02-17 00:00:00,2025-02-18 00:00:00,2025-02-19 00:00:00"  # 02-20: not written
+    # the new model joins the file of its namespace's models (organisation DeepSeek); R1's
+    # 02-20 count went down and is not written
+    days = "2025-02-17 00:00:00,2025-02-18 00:00:00,2025-02-19 00:00:00,2025-02-20 00:00:00"
     assert snapshot_file.read_text() == (
         f"model,{days},created_at\n"
-        "deepseek-ai/DeepSeek-R1,90,100,150,2025-01-20 03:46:07+00:00\n"
-        "deepseek-ai/DeepSeek-V3,40,50,,2024-12-26 00:00:00+00:00\n"
+        "deepseek-ai/DeepSeek-R1,90,100,150,,2025-01-20 03:46:07+00:00\n"
+        "deepseek-ai/DeepSeek-V3,40,50,,,2024-12-26 00:00:00+00:00\n"
+        "deepseek-ai/Janus-Pro-7B,,,7,9,2025-01-27 00:00:00+00:00\n"
     )
-    assert (store / "download" / "deepseek-ai.csv").read_text() == (
-        "model,2025-02-19 00:00:00,2025-02-20 00:00:00,created_at\n"
-        "deepseek-ai/Janus-Pro-7B,7,9,2025-01-27 00:00:00+00:00\n"
-    )
+    assert sorted(p.name for p in (store / "download").glob("*.csv")) == ["DeepSeek.csv"]
+    panel = load_panel(store, data_date="2025-02-20")
+    assert panel.series.set_index("model").loc[new, "organization"] == "DeepSeek"
     code, shown, err = run_cli(
         capfd, monkeypatch, "data", "show", "--data", store, "--metric", "downloads",
         "--model", r1,

@@ -479,8 +479,9 @@ def test_a_base_model_in_a_file_named_by_organisation_is_updated_there(
     tmp_path, capfd, monkeypatch
 ):
     """A copy of the snapshot's fine-tune folder names its files by organisation (``DeepSeek.csv``
-    for ``deepseek-ai/…``): a base model already there is updated in that file, a new one goes to
-    the namespace's file, and the folder loads (no model in two files)."""
+    for ``deepseek-ai/…``): a base model already there is updated in that file, a new one of the
+    same namespace joins it (and so the organisation DeepSeek), and the folder loads (no model in
+    two files)."""
     hub_env(monkeypatch, tmp_path)
     out = tmp_path / "ext"
     (out / "finetune").mkdir(parents=True)
@@ -508,15 +509,17 @@ def test_a_base_model_in_a_file_named_by_organisation_is_updated_there(
     as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
     want = expected_counts(BASE_CREATED, list(kids.values()), as_of)
     written = rows(snapshot_file)
-    assert list(written) == ["deepseek-ai/base", "deepseek-ai/other"]
+    assert list(written) == ["deepseek-ai/base", "deepseek-ai/other", "deepseek-ai/fresh"]
     assert counts_of(written["deepseek-ai/base"]) == want
     # the updated row keeps its other cells: the authors' estimates stay beside the new counts
     assert written["deepseek-ai/base"]["lambda_i"] == "0.5"
     assert written["deepseek-ai/base"]["company"] == "DeepSeek"
     (before,) = csv.DictReader(io.StringIO(header + other))
     assert {k: v for k, v in written["deepseek-ai/other"].items() if v} == before  # untouched
-    assert list(rows(out / "finetune" / "deepseek-ai.csv")) == ["deepseek-ai/fresh"]
+    assert written["deepseek-ai/fresh"]["company"] == ""  # no cell of its own to claim
+    assert not (out / "finetune" / "deepseek-ai.csv").exists()
     assert f"wrote {snapshot_file}" in stdout
     panel = load_panel(out)
     assert panel.series_of("deepseek-ai/base", "finetunes")["cumulative"].tolist() == want
     assert panel.paper_fits.set_index("model").loc["deepseek-ai/base", "lambda_i"] == 0.5
+    assert panel.series.set_index("model").loc["deepseek-ai/fresh", "organization"] == "DeepSeek"
