@@ -107,8 +107,7 @@ def collect_downloads(
     HubUnavailable
         When the Hub cannot be reached: the run stops, the models done are recorded.
     """
-    if day > datetime.now(UTC).date():
-        raise DataError(f"the recording day {day} is in the future")
+    _refuse_future(day)
     directory = store / DOWNLOAD_DIR
     result = DownloadResult(day=day)
     done = recorded_on(directory, models, day)
@@ -193,7 +192,13 @@ def record_download(
         ``"recorded"``; ``"unchanged"`` when the day already had a count (the first one wins);
         ``"inconsistent"`` when the value is below an earlier day's count or above a later one's
         (the loader rejects decreasing series, so it is not written).
+
+    Raises
+    ------
+    DataError
+        When ``day`` is after today (UTC), as :func:`collect_downloads` does.
     """
+    _refuse_future(day)
     with locked(directory / LOCK_NAME):
         path = model_file(directory, model)
         header, rows = read_table(path)
@@ -216,6 +221,12 @@ def record_download(
         header = ["model", *(c for _, c in sorted(days.items())), *others, "created_at"]
         write_table(path, header, rows)
     return "recorded"
+
+
+def _refuse_future(day: date) -> None:
+    """Refuse a recording day after today (UTC): the loader refuses a download day in the future."""
+    if day > datetime.now(UTC).date():
+        raise DataError(f"the recording day {day} is in the future")
 
 
 def _stored_count(path: Path, row: dict[str, str], column: str) -> float:

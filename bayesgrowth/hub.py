@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import os
 import sys
 import time
@@ -130,7 +131,8 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
         so a later change would be missed), else ``https://huggingface.co``.
     timeout_s
         Seconds to wait for a connection or a read before the request counts as failed (and is
-        retried). This sets huggingface_hub's process-wide client factory.
+        retried); a finite number above 0. This sets huggingface_hub's process-wide client
+        factory.
 
     Returns
     -------
@@ -139,6 +141,8 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
 
     Raises
     ------
+    ValueError
+        When ``timeout_s`` is not a finite number above 0.
     HubUnavailable
         When ``HF_HUB_OFFLINE`` is set, the token has non-ASCII characters (no request could
         carry it; the token is not shown), or the endpoint is not an http(s) URL with a host
@@ -155,7 +159,9 @@ def make_api(endpoint: str | None = None, *, timeout_s: float = TIMEOUT_S) -> Hf
             "the Hugging Face token contains non-ASCII characters, so no request can carry it: "
             "set HF_TOKEN again (or run `hf auth login`), copying the token from the Hub"
         )
-    where = "given with --endpoint" if endpoint else "in HF_ENDPOINT"
+    if not (isinstance(timeout_s, int | float) and math.isfinite(timeout_s) and timeout_s > 0):
+        raise ValueError(f"timeout_s must be a positive number of seconds, got {timeout_s!r}")
+    where = "given" if endpoint else "in HF_ENDPOINT"
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
     if not _is_http_url(endpoint):
         # not shown: a URL can carry a password

@@ -125,6 +125,13 @@ def test_a_recording_day_in_the_future_is_refused_before_any_request(tmp_path, c
     with hub, pytest.raises(DataError, match="recording day 2999-01-01 is in the future"):
         collect_downloads(make_api(hub.url), store, ["acme/alpha"], day=date(2999, 1, 1))
     assert hub.requests == [] and not store.exists()
+    # and from the function that writes one count
+    directory = store / "download"
+    directory.mkdir(parents=True)
+    created = pd.Timestamp("2024-01-01", tz="UTC")
+    with pytest.raises(DataError, match="recording day 2999-01-01 is in the future"):
+        record_download(directory, "acme/alpha", date(2999, 1, 1), 100, created)
+    assert list(directory.glob("*.csv")) == []
 
 
 def test_unknown_model_is_named_and_the_rest_recorded(tmp_path, capfd, monkeypatch):

@@ -12,6 +12,8 @@ import time
 import pytest
 from hub_server import TOKEN, FakeHub, hub_env, run_cli
 
+from bayesgrowth.hub import HubUnavailable, make_api
+
 CREATED = "2024-06-01T00:00:00.000Z"
 
 
@@ -152,7 +154,7 @@ def test_an_endpoint_that_is_not_an_http_url_is_one_line_before_any_work(
     assert time.monotonic() - started < 10
     assert code == 1
     assert err.strip() == (
-        "error: the Hub endpoint given with --endpoint is not an http:// or https:// URL "
+        "error: the Hub endpoint given is not an http:// or https:// URL "
         "with a host (e.g. https://huggingface.co)"
     )
     assert not store.exists()
@@ -170,6 +172,25 @@ def test_an_hf_endpoint_that_is_not_an_http_url_is_named(tmp_path, capfd, monkey
         "(e.g. https://huggingface.co)"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_an_endpoint_from_python_is_not_blamed_on_a_flag(monkeypatch, tmp_path):
+    hub_env(monkeypatch, tmp_path)
+    with pytest.raises(HubUnavailable) as caught:
+        make_api("huggingface.co")
+    assert str(caught.value) == (
+        "the Hub endpoint given is not an http:// or https:// URL with a host "
+        "(e.g. https://huggingface.co)"
+    )
+
+
+@pytest.mark.parametrize("timeout_s", [0, -1.0, float("nan"), float("inf"), "60"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(monkeypatch, tmp_path, timeout_s):
+    """httpx would take 0 or a negative number as no wait at all (every request fails), and
+    ``inf`` or ``nan`` as no usable timeout."""
+    hub_env(monkeypatch, tmp_path)
+    with pytest.raises(ValueError, match="timeout_s must be a positive number of seconds"):
+        make_api("http://127.0.0.1:9", timeout_s=timeout_s)
 
 
 @pytest.mark.parametrize("command", ["downloads", "finetunes"])
