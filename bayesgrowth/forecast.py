@@ -324,13 +324,16 @@ def dormant(
 def summarise(samples: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and the :data:`QUANTILES` over the last axis, monotone by construction.
 
-    The quantiles are draws themselves (``inverted_cdf``). The mean is the plain mean of the
-    draws: their upper tail is long (fast curves among the posterior draws, or drawn from an
-    organisation for a series still at zero), and a few draws, up to :data:`MEAN_CAP` per step,
-    can put it above the 95% quantile.
+    The quantiles are draws themselves (``inverted_cdf``), so counts, returned as integers. The
+    mean is the plain mean of the draws: their upper tail is long (fast curves among the posterior
+    draws, or drawn from an organisation for a series still at zero), and a few draws, up to
+    :data:`MEAN_CAP` per step, can put it above the 95% quantile.
     """
     q = np.quantile(samples, QUANTILES, axis=-1, method="inverted_cdf")
     q = np.maximum.accumulate(q, axis=0)
+    if not np.all(np.isfinite(q) & (q == np.floor(q))):
+        raise ValueError("forecast draws must be whole counts")
+    q = q.astype(np.int64)
     out = {"mean": samples.mean(axis=-1)}
     out.update({f"q{int(round(p * 100)):02d}": q[i] for i, p in enumerate(QUANTILES)})
     return out

@@ -773,6 +773,8 @@ def test_forecast_command_forecasts_a_new_model_of_a_release_batch(fitted, tmp_p
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert list(table["t"]) == [1, 2, 3, 4] and set(table["model"]) == {"<new synth-1 model>"}
+    # quantiles are draws, so counts: written as whole numbers (not 16.0)
+    assert all(table[q].dtype == "int64" for q in ("q05", "q25", "q50", "q75", "q95"))
     refused = CliRunner().invoke(app, [*args, "--new-model-of", "synth-1", "--release-batch", "0"])
     assert refused.exit_code != 0 and "--release-batch" in refused.output
     unnamed = CliRunner().invoke(app, [*args, "--new-model-of", ""])
