@@ -114,8 +114,14 @@ class FitConfig:
             )
 
     def to_dict(self) -> dict:
-        """Plain nested dict (JSON-serialisable)."""
-        return asdict(self)
+        """Plain nested dict (JSON-serialisable): a numpy number given as a setting (a seed
+        from ``np.arange``, a prior read from an array) becomes the Python number it equals."""
+        return asdict(
+            self,
+            dict_factory=lambda items: {
+                k: v.item() if isinstance(v, np.generic) else v for k, v in items
+            },
+        )
 
     @classmethod
     def from_dict(cls, d: dict) -> FitConfig:

@@ -223,6 +223,27 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert "seed" in tree.attrs["config"] and tree.attrs["data_hash"] == fitted.data_hash
 
 
+def test_a_fit_whose_settings_are_numpy_numbers_saves_and_reloads(fitted, tmp_path):
+    """Settings that are numpy numbers (a seed from ``np.arange``, a prior read from an array)
+    are accepted by the checks and sampled with, so the fit must save: json.dumps refused them
+    ("Object of type float32 is not JSON serializable"), after the sampling was done."""
+    config = dataclasses.replace(
+        fitted.config,
+        m=np.float32(1.0),
+        priors=dataclasses.replace(fitted.config.priors, mu_loc=np.float32(2.5)),
+        sampler=dataclasses.replace(fitted.config.sampler, draws=np.int64(250), seed=np.uint32(11)),
+    )
+    numpy_fit = bayesgrowth.GrowthFit(
+        fitted.idata, fitted.design, config, fitted.data_hash, fitted.diagnostics()
+    )
+    again = bayesgrowth.load(numpy_fit.save(tmp_path / "fit.nc"))
+    assert again.config == fitted.config
+    assert type(again.config.sampler.seed) is int and type(again.config.m) is float
+    pd.testing.assert_frame_equal(
+        again.forecast(3, n_samples=100), fitted.forecast(3, n_samples=100)
+    )
+
+
 def test_a_fit_saved_before_the_subsets_had_labels_loads_and_forecasts_alike(fitted, tmp_path):
     """Fits of format 6 saved before the subsets of the active series had labelled dimensions
     (``log_level_dim_0``, ``z_recent_dim_0``, ``z_log_lam_dim_0``, positions only) still load and
