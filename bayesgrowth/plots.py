@@ -126,6 +126,7 @@ def plot_prior_predictive(
     n: int = 2000,
     seed: int = 0,
     metric: str = "finetunes",
+    m: float = 1.0,
     ax: Axes | None = None,
 ) -> tuple[Figure, Axes]:
     """Prior predictive check: bands of c(t) under the priors beside the observed last counts.
@@ -140,10 +141,12 @@ def plot_prior_predictive(
         Steps drawn (months for fine-tunes, days for downloads).
     metric
         Which series kind the priors are for (labels the axes).
+    m
+        Curve scale of the model the priors are for (1 as in the paper).
     """
     fig, ax = _axes(ax)
     t = np.arange(1, horizon + 1, dtype=float)
-    curves = prior_curves(priors, t, n=n, seed=seed)
+    curves = prior_curves(priors, t, n=n, seed=seed, m=m)
     for lo, hi, alpha in ((0.05, 0.95, 0.2), (0.25, 0.75, 0.35)):
         ax.fill_between(
             t,
@@ -173,13 +176,14 @@ def plot_prior_predictive(
 def plot_fit_prior_predictive(
     fit: GrowthFit, horizon: int, ax: Axes | None = None
 ) -> tuple[Figure, Axes]:
-    """:func:`plot_prior_predictive` of a fit's own priors and metric, beside the last counts of
-    its series with a count, over ``horizon`` steps."""
+    """:func:`plot_prior_predictive` of a fit's own priors, metric and curve scale m, beside the
+    last counts of its series with a count, over ``horizon`` steps."""
     design = fit.design
     return plot_prior_predictive(
         fit.config.priors,
         design.last_value[design.active],
         horizon=horizon,
         metric=design.metric,
+        m=fit.config.m,
         ax=ax,
     )

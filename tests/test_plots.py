@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from panels import make_panel
 
-from bayesgrowth.plots import plot_forecast
+from bayesgrowth.design import build_design
+from bayesgrowth.fitting import FitConfig
+from bayesgrowth.plots import plot_fit_prior_predictive, plot_forecast
+from bayesgrowth.priors import prior_curves
+from bayesgrowth.result import GrowthFit
 
 matplotlib.use("Agg")
 
@@ -42,4 +48,18 @@ def test_a_partial_last_month_is_drawn_where_it_was_read():
     forecast = pd.DataFrame({"t": [2, 3], **quantiles})
     _, ax = plot_forecast(observed, forecast)
     assert ax.get_lines()[0].get_xdata().tolist() == [0.0, 1.0, 1.4]
+    plt.close("all")
+
+
+def test_a_fits_prior_predictive_check_draws_its_own_curve_scale():
+    """A fit with curve scale m = 10 had its prior predictive bands drawn for m = 1, ten times
+    too low beside its own counts; they are drawn with the fit's m."""
+    design = build_design(make_panel({"org/a": [0, 40, 90], "org/b": [0, 0, 5]}))
+    config = FitConfig(m=10.0)
+    fit = GrowthFit(None, design, config, "hash", None)
+    _, ax = plot_fit_prior_predictive(fit, 12)
+    median = next(line for line in ax.get_lines() if line.get_label() == "prior median")
+    t = np.arange(1.0, 13.0)
+    expected = np.median(prior_curves(config.priors, t, n=2000, seed=0, m=10.0), axis=0)
+    np.testing.assert_allclose(median.get_ydata(), expected)
     plt.close("all")
