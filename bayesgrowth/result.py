@@ -279,7 +279,8 @@ class GrowthFit:
             Columns ``model`` and ``t`` (the step since creation, an integer after the series'
             last observed step, or the step of a partial last month, whose end is to come), and
             optionally ``t_exact``, the time each target count was read (fractional for a
-            partial month); it is used when every model appears once.
+            partial month). The targets of one model share one simulated path, so two of
+            them at one step must give the same ``t_exact``.
         n_samples, seed
             As in :meth:`simulate`.
 
@@ -287,6 +288,15 @@ class GrowthFit:
         -------
         numpy.ndarray
             Shape (len(targets), n_samples), rows aligned with ``targets``.
+
+        Raises
+        ------
+        UnknownModelError
+            For a model not in this fit.
+        BayesGrowthError
+            For no targets, a ``t`` that is not a whole number or not after its series' last
+            observed step, a ``t_exact`` outside its step, or two targets of one model at one
+            step that give different ``t_exact``.
         """
         d = self.design
         if targets.empty:
@@ -310,13 +320,20 @@ class GrowthFit:
             )
         horizon = int(ahead.max())
         steps = (first[:, None] + np.arange(horizon)[None, :]).astype(float)
-        if "t_exact" in targets and not targets["model"].duplicated().any():
+        if "t_exact" in targets:
             # A target read part-way through its step (a partial last month) is forecast at the
             # time it was read, not at the end of the step.
             t_exact = targets["t_exact"].to_numpy(dtype=float)
             if not ((t - 1 < t_exact) & (t_exact <= t)).all():
                 raise BayesGrowthError(
                     "each target's t_exact must lie within its step: t - 1 < t_exact <= t"
+                )
+            read = pd.DataFrame({"row": rows, "t": t, "t_exact": t_exact})
+            clash = read.groupby(["row", "t"])["t_exact"].nunique() > 1
+            if clash.any():
+                row, step = clash[clash].index[0]
+                raise BayesGrowthError(
+                    f"targets of {str(d.models[row])!r} at t = {step:g} give different t_exact"
                 )
             steps[rows, ahead - 1] = t_exact
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)

@@ -529,6 +529,26 @@ def test_partial_target_is_forecast_at_its_exact_time(fitted, synthetic):
     assert (partial.min(axis=1) >= grown["last_value"].to_numpy()).all()
 
 
+def test_a_partial_target_is_forecast_at_its_exact_time_beside_other_targets_of_its_model(
+    fitted, synthetic
+):
+    """``t_exact`` was ignored whenever a model appeared more than once among the targets: a
+    partial-month target beside an earlier one of the same model was forecast at the end of its
+    step. Two targets of one step that disagree on when it was read are refused."""
+    panel, _ = synthetic
+    grown = panel.series[panel.series["last_value"] > 0].iloc[0]
+    model, t = grown["model"], int(grown["last_t"])
+    alone = pd.DataFrame({"model": [model], "t": [t + 3], "t_exact": [t + 2.1]})
+    both = pd.DataFrame({"model": [model] * 2, "t": [t + 2, t + 3], "t_exact": [t + 2.0, t + 2.1]})
+    draws = fitted.predictive(both, n_samples=200)
+    np.testing.assert_array_equal(draws[1], fitted.predictive(alone, n_samples=200)[0])
+    np.testing.assert_array_equal(draws[0], fitted.predictive(both[:1], n_samples=200)[0])
+    with pytest.raises(
+        BayesGrowthError, match=f"targets of '{model}' at t = {t + 3} give different t_exact"
+    ):
+        fitted.predictive(pd.concat([alone, alone.assign(t_exact=t + 2.5)]))
+
+
 @pytest.mark.slow
 def test_a_partial_last_month_is_forecast_from_its_end():
     """A series whose last month k was read part-way (the loader keeps it as partial) is
