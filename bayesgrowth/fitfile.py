@@ -53,9 +53,12 @@ class FitFileError(BayesGrowthError):
 
 
 def design_to_dataset(design: Design, paper_fits: pd.DataFrame | None) -> xr.Dataset:
-    """The design arrays as one Dataset (each field keeps its own dimension)."""
+    """The design arrays as one Dataset (each field keeps its own dimension), and the authors'
+    estimates ``paper_fits`` (indexed by model, as :meth:`GrowthFit.parameters` reads them) on
+    the design's series, NaN for a model they do not name."""
     ds = xr.Dataset({name: (_DIMS[name], getattr(design, name)) for name in _DIMS})
     if paper_fits is not None:
+        paper_fits = paper_fits.reindex(design.models)
         for col in paper_fits.columns:
             ds[f"paper_{col}"] = ("series", paper_fits[col].to_numpy(dtype=float))
     ds.attrs["metric"] = design.metric

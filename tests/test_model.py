@@ -223,6 +223,28 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert "seed" in tree.attrs["config"] and tree.attrs["data_hash"] == fitted.data_hash
 
 
+def test_the_authors_estimates_are_saved_by_model_whatever_their_order(fitted, tmp_path):
+    """parameters() reads the authors' estimates by model id, but save() wrote them by position:
+    estimates in another order than the fit's series came back beside other models, and
+    estimates of only some of the models could not be saved."""
+    models = fitted.design.models[::-1][: fitted.design.n_series // 2]
+    paper = pd.DataFrame(
+        {
+            "lambda_i": np.arange(len(models), dtype=float) + 1.0,
+            "mu_i": np.linspace(-1.0, 2.0, len(models)),
+            "sigma_i": np.linspace(0.5, 3.0, len(models)),
+        },
+        index=models,
+    )
+    with_paper = bayesgrowth.GrowthFit(
+        fitted.idata, fitted.design, fitted.config, fitted.data_hash, fitted.diagnostics(), paper
+    )
+    table = with_paper.parameters().set_index("model")
+    assert (table.loc[models, "paper_lambda"] == paper["lambda_i"]).all()
+    again = bayesgrowth.load(with_paper.save(tmp_path / "fit.nc"))
+    pd.testing.assert_frame_equal(again.parameters(), with_paper.parameters())
+
+
 def test_a_fit_whose_settings_are_numpy_numbers_saves_and_reloads(fitted, tmp_path):
     """Settings that are numpy numbers (a seed from ``np.arange``, a prior read from an array)
     are accepted by the checks and sampled with, so the fit must save: json.dumps refused them
