@@ -406,7 +406,8 @@ def fit(
     -------
     GrowthFit
         Posterior, design, configuration and diagnostics. Problems (divergences, R-hat > 1.01,
-        ESS < 400) are printed to stderr and kept in :meth:`GrowthFit.diagnostics`.
+        bulk or tail ESS < 400, draws at the maximum tree depth) are printed to stderr and kept
+        in :meth:`GrowthFit.diagnostics`.
 
     Raises
     ------

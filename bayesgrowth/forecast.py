@@ -272,7 +272,8 @@ def dormant(
     population
         Curve parameters drawn from each series' organisation population, shape (n, S).
     steps
-        Future integer steps, shape (n, H).
+        Future steps, shape (n, H): whole steps, or the time a target was read part-way
+        through its step (:meth:`bayesgrowth.result.GrowthFit.predictive`).
     rng
         Random generator.
     m

@@ -15,6 +15,7 @@ import json
 import os
 from numbers import Integral
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,25 +34,49 @@ from bayesgrowth.fitfile import (
     write_tree,
 )
 
+if TYPE_CHECKING:
+    from bayesgrowth.fitting import FitConfig
+
 
 class GrowthFit:
     """Posterior of the hierarchical growth model for one metric.
 
     Use :func:`bayesgrowth.fit` to create one and :func:`bayesgrowth.load` to reopen a saved one.
     ``fit.idata`` is an ArviZ-compatible :class:`xarray.DataTree`.
+
+    Parameters
+    ----------
+    idata
+        The posterior: groups ``posterior`` and ``sample_stats``.
+    design
+        The arrays the model was built from.
+    config
+        Metric, curve scale, priors and sampler settings
+        (:class:`bayesgrowth.fitting.FitConfig`).
+    data_hash
+        :func:`bayesgrowth.fitting.data_hash` of the data fitted.
+    diagnostics
+        The sampling diagnostics.
+    paper_fits
+        The authors' ``lambda_i, mu_i, sigma_i``, indexed by model id, or ``None``.
+    version
+        The package version the fit was made with; default this one.
+    libraries
+        The versions it was sampled with (:func:`bayesgrowth.fitfile.library_versions`);
+        default this environment's.
     """
 
     def __init__(
         self,
-        idata,
-        design,
-        config,
-        data_hash,
-        diagnostics,
-        paper_fits=None,
-        version=None,
-        libraries=None,
-    ):
+        idata: xr.DataTree,
+        design: Design,
+        config: FitConfig,
+        data_hash: str,
+        diagnostics: Diagnostics,
+        paper_fits: pd.DataFrame | None = None,
+        version: str | None = None,
+        libraries: dict[str, str] | None = None,
+    ) -> None:
         from bayesgrowth import __version__
 
         self.idata = idata
@@ -246,6 +271,13 @@ class GrowthFit:
     ) -> pd.DataFrame:
         """Forecast every fitted series over the ``horizon`` steps after its last complete one.
 
+        Parameters
+        ----------
+        horizon
+            Steps forecast per series, a whole number >= 1.
+        n_samples, seed
+            As in :meth:`simulate`.
+
         Returns
         -------
         pandas.DataFrame
@@ -255,6 +287,12 @@ class GrowthFit:
             from that month's end: t = k … k + horizon − 1. ``mean`` is the mean of the
             simulated draws, which a few draws far in the upper tail can pull above ``q95``
             (see :func:`bayesgrowth.forecast.summarise`).
+
+        Raises
+        ------
+        BayesGrowthError
+            For ``horizon`` or ``n_samples`` not a whole number >= 1, or a forecast too large
+            to hold (:data:`bayesgrowth.forecast.MAX_DRAWS`).
         """
         _check_request(horizon, n_samples)
         d = self.design
@@ -350,10 +388,31 @@ class GrowthFit:
     ) -> pd.DataFrame:
         """Forecast a model of ``organization`` released today, with no data yet (t = 1 … horizon).
 
-        ``release_batch`` is how many models the organisation releases this month, this one
-        included (1: on its own; see :class:`bayesgrowth.design.Design`). A fit whose onset
-        hazard has no release-batch slope (downloads) refuses any other batch, which would
-        change nothing.
+        Parameters
+        ----------
+        organization
+            One of the fit's organisations.
+        horizon
+            Steps forecast, a whole number >= 1.
+        release_batch
+            How many models the organisation releases this month, this one included (1: on
+            its own; see :class:`bayesgrowth.design.Design`).
+        n_samples, seed
+            As in :meth:`simulate`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`forecast`, one row per step, model ``<new ORGANIZATION model>``.
+
+        Raises
+        ------
+        UnknownModelError
+            For an organisation not in the fit.
+        BayesGrowthError
+            For a horizon, number of samples or release batch not a whole number >= 1, a
+            forecast too large to hold, or a release batch other than 1 on a fit whose onset
+            hazard has no release-batch slope (downloads), where it would change nothing.
         """
         _check_request(horizon, n_samples)
         _check_size(1, horizon, min(n_samples, self._n_draws()))
