@@ -180,7 +180,8 @@ class GrowthFit:
             Posterior draws used (evenly thinned); at most the fit's chains × draws, one
             simulated path each.
         seed
-            Random seed; default the fit's sampler seed, so forecasts are reproducible.
+            Random seed, a whole number >= 0; default the fit's sampler seed, so forecasts are
+            reproducible.
 
         Returns
         -------
@@ -191,14 +192,15 @@ class GrowthFit:
         ------
         BayesGrowthError
             For steps of another shape, or a row not after its series' last observation or not
-            increasing, naming the first such series; for ``n_samples`` not a whole number >= 1.
+            increasing, naming the first such series; for ``n_samples`` not a whole number >= 1,
+            or a seed not a whole number >= 0.
         """
         d = self.design
         check_whole("the number of samples", n_samples)
         steps = np.asarray(steps, dtype=float)
         _check_steps(steps, d)
         _check_size(d.n_series, steps.shape[1], min(n_samples, self._n_draws()))
-        rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
+        rng = self._rng(seed)
         # Series at zero draw from a stream of their own (spawning takes no number from ``rng``),
         # so that no forecast depends on the horizon of the others' forecasts.
         rng_dormant = rng.spawn(1)[0]
@@ -262,6 +264,19 @@ class GrowthFit:
             self.design.onset_centre,
         )
 
+    def _rng(self, seed: int | None) -> np.random.Generator:
+        """The random generator of a forecast from ``seed``, by default the fit's sampler seed.
+
+        Raises
+        ------
+        BayesGrowthError
+            For a seed that is not a whole number >= 0 (numpy's own errors named no seed).
+        """
+        seed = self.config.sampler.seed if seed is None else seed
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+            raise BayesGrowthError(f"the seed must be a whole number of at least 0, not {seed!r}")
+        return np.random.default_rng(seed)
+
     def _n_draws(self) -> int:
         post = self.idata["posterior"]
         return int(post.sizes["chain"] * post.sizes["draw"])
@@ -291,8 +306,8 @@ class GrowthFit:
         Raises
         ------
         BayesGrowthError
-            For ``horizon`` or ``n_samples`` not a whole number >= 1, or a forecast too large
-            to hold (:data:`bayesgrowth.forecast.MAX_DRAWS`).
+            For ``horizon`` or ``n_samples`` not a whole number >= 1, a seed not a whole number
+            >= 0, or a forecast too large to hold (:data:`bayesgrowth.forecast.MAX_DRAWS`).
         """
         _check_request(horizon, n_samples)
         d = self.design
@@ -410,8 +425,8 @@ class GrowthFit:
         UnknownModelError
             For an organisation not in the fit.
         BayesGrowthError
-            For a horizon, number of samples or release batch not a whole number >= 1, a
-            forecast too large to hold, or a release batch other than 1 on a fit whose onset
+            For a horizon, number of samples or release batch not a whole number >= 1, a seed
+            not a whole number >= 0, a forecast too large to hold, or a release batch other than 1 on a fit whose onset
             hazard has no release-batch slope (downloads), where it would change nothing.
         """
         _check_request(horizon, n_samples)
@@ -428,7 +443,7 @@ class GrowthFit:
             raise UnknownModelError(
                 f"unknown organisation {organization!r}; fitted ones: {', '.join(known)}"
             )
-        rng = np.random.default_rng(self.config.sampler.seed if seed is None else seed)
+        rng = self._rng(seed)
         org = np.array([known.index(organization)])
         steps = np.arange(1, horizon + 1, dtype=float)[None, :]
         samples = self._dormant(org, np.array([release_batch]), steps, n_samples, rng, np.zeros(1))

@@ -777,6 +777,22 @@ def test_forecasts_refuse_empty_or_malformed_requests(fitted):
     beyond = pd.DataFrame({"model": [model], "t": [last + 1], "t_exact": [last + 3.0]})
     with pytest.raises(BayesGrowthError, match="t_exact must lie within its step"):
         fitted.predictive(beyond)
+    # numpy's own errors named no seed ("expected non-negative integer", "SeedSequence
+    # expects int or sequence of ints for entropy not 1.5")
+    target = pd.DataFrame({"model": [model], "t": [last + 1]})
+    for call, seed in (
+        (lambda s: fitted.forecast(2, n_samples=10, seed=s), -1),
+        (lambda s: fitted.forecast(2, n_samples=10, seed=s), 1.5),
+        (lambda s: fitted.forecast_new(org, 2, n_samples=10, seed=s), "3"),
+        (lambda s: fitted.predictive(target, n_samples=10, seed=s), True),
+    ):
+        with pytest.raises(
+            BayesGrowthError, match=f"seed must be a whole number of at least 0, not {seed!r}"
+        ):
+            call(seed)
+    pd.testing.assert_frame_equal(
+        fitted.forecast(2, n_samples=10, seed=np.int64(4)), fitted.forecast(2, n_samples=10, seed=4)
+    )
 
 
 def test_a_forecast_too_large_to_hold_is_refused_before_it_is_drawn(fitted):
