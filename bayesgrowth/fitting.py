@@ -25,7 +25,7 @@ from bayesgrowth.errors import BayesGrowthError, SettingsError
 from bayesgrowth.forecasters import Forecast
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.panel import Panel
-from bayesgrowth.priors import Priors
+from bayesgrowth.priors import Priors, checked_priors
 from bayesgrowth.result import GrowthFit, check_whole
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
@@ -102,16 +102,7 @@ class FitConfig:
             raise SettingsError(
                 f"the curve scale m must be a positive finite number, not {self.m!r}"
             )
-        if not isinstance(self.priors, Priors):
-            raise SettingsError(
-                f"priors must be a Priors, not {type(self.priors).__name__} {self.priors!r}: start "
-                f"from Priors.for_metric({self.metric!r}) and change fields with dataclasses.replace"
-            )
-        if self.priors.metric != self.metric:
-            raise SettingsError(
-                f"these priors are for {self.priors.metric}, not {self.metric}: start from "
-                f"Priors.for_metric({self.metric!r}) and change fields with dataclasses.replace"
-            )
+        checked_priors(self.priors, self.metric)
 
     def to_dict(self) -> dict:
         """Plain nested dict (JSON-serialisable): a numpy number given as a setting (a seed

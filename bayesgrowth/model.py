@@ -99,7 +99,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayesgrowth.design import Design
-from bayesgrowth.priors import Priors
+from bayesgrowth.priors import Priors, checked_priors
 
 INCREMENT_FLOOR = 1e-4
 """Added to every expected increment so a count far in the curve's tail has finite likelihood."""
@@ -312,7 +312,8 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
     design
         Arrays from :func:`bayesgrowth.design.build_design`.
     priors
-        Hyperpriors; :class:`~bayesgrowth.priors.Priors` defaults when ``None``.
+        Hyperpriors of the design's metric; its defaults
+        (:meth:`~bayesgrowth.priors.Priors.for_metric`) when ``None``.
     m
         Curve scale m (1 as in the paper).
 
@@ -337,6 +338,12 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
         (:func:`coords_of`), and the subsets of the active series, by model id too:
         ``level_model`` (the series sampled by ``log_level``), ``offset_model`` (by
         ``z_log_lam``) and ``recent_model`` (those with a recent-rate term, ``z_recent``).
+
+    Raises
+    ------
+    SettingsError
+        For priors that are not a :class:`~bayesgrowth.priors.Priors` or are for the other
+        metric (:func:`~bayesgrowth.priors.checked_priors`).
 
     Notes
     -----
@@ -368,7 +375,7 @@ def build_model(design: Design, priors: Priors | None = None, m: float = 1.0) ->
     organisation means of μ and log λ still mix slowly; the designs tried and their figures are
     in results/model-experiments.md.
     """
-    p = priors or Priors()
+    p = checked_priors(priors, design.metric)
     org_of_active = design.series_org[design.active]
     origin = design.origin[design.active]
     t_ref = design.last_t_exact[design.active] - origin

@@ -217,6 +217,30 @@ class Priors:
         return cls()
 
 
+def checked_priors(priors: Priors | None, metric: str) -> Priors:
+    """The priors a model of ``metric`` is built with: ``priors``, or the metric's own
+    (:meth:`Priors.for_metric`) when ``None``.
+
+    Raises
+    ------
+    SettingsError
+        For priors that are not a :class:`Priors`, or are for the other metric.
+    """
+    if priors is None:
+        return Priors.for_metric(metric)
+    if not isinstance(priors, Priors):
+        raise SettingsError(
+            f"priors must be a Priors, not {type(priors).__name__} {priors!r}: start "
+            f"from Priors.for_metric({metric!r}) and change fields with dataclasses.replace"
+        )
+    if priors.metric != metric:
+        raise SettingsError(
+            f"these priors are for {priors.metric}, not {metric}: start from "
+            f"Priors.for_metric({metric!r}) and change fields with dataclasses.replace"
+        )
+    return priors
+
+
 _RULES = {
     "a positive finite number": (
         lambda v: 0 < v < math.inf,

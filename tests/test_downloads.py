@@ -27,6 +27,7 @@ from bayesgrowth.claims import (
 )
 from bayesgrowth.curves import cumulative
 from bayesgrowth.design import BLOCK_STEPS, build_design
+from bayesgrowth.errors import SettingsError
 from bayesgrowth.fitting import chain_starts, jittered_variables
 from bayesgrowth.forecast import CurveDraws, grow
 from bayesgrowth.model import FIXED_START, build_model
@@ -296,6 +297,19 @@ def test_a_series_counted_only_on_its_creation_day_has_a_finite_gradient():
     assert np.isfinite(model.compile_logp()(point))
     gradient = model.compile_dlogp()(point)
     assert np.isfinite(gradient).all(), f"{(~np.isfinite(gradient)).sum()} gradient terms"
+
+
+def test_a_download_model_is_built_with_the_download_priors_by_default():
+    """build_model(design) without priors took the fine-tune defaults for a download design (a
+    shared σ, an onset slope, no σ by organisation) without a word; it now takes the design's
+    metric's priors, and refuses priors made for the other metric."""
+    panel = make_panel({"org/a": growth(21, 10), "org/b": [0] * 21}, metric="downloads")
+    design = build_design(panel, "downloads")
+    model = build_model(design)
+    assert "u_log_sigma" in model.named_vars  # σ by organisation
+    assert not {"onset_slope", "onset_batch"} & set(model.named_vars)
+    with pytest.raises(SettingsError, match="these priors are for finetunes, not downloads"):
+        build_model(design, Priors())
 
 
 def test_recorded_after_release_is_left_censored(panel, design):
