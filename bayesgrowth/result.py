@@ -10,7 +10,6 @@ forecasts for the same seed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from numbers import Integral
@@ -585,7 +584,7 @@ class GrowthFit:
             "libraries": json.dumps(self.libraries),
             "config": json.dumps(self.config.to_dict()),
             "data_hash": self.data_hash,
-            "diagnostics": json.dumps(dataclasses.asdict(self._diagnostics)),
+            "diagnostics": json.dumps(self._diagnostics.to_dict()),
         }
         return write_tree(tree, path)
 
