@@ -206,9 +206,12 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
         tree = _open(path).load()
     except (OSError, ValueError) as exc:
         raise FitFileError(f"{path} is not a readable fit file ({exc})") from None
-    if int(tree.attrs.get("bayesgrowth_format", -1)) != FORMAT_VERSION:
+    if "bayesgrowth_format" not in tree.attrs:
+        # Readable netCDF or zarr, but not written by write_tree (it read "fit format None").
+        raise FitFileError(f"{path} is not a saved fit: it holds no bayesgrowth fit format")
+    if int(tree.attrs["bayesgrowth_format"]) != FORMAT_VERSION:
         raise FitFileError(
-            f"{path} was written in fit format {tree.attrs.get('bayesgrowth_format')}; this version reads {FORMAT_VERSION}"
+            f"{path} was written in fit format {tree.attrs['bayesgrowth_format']}; this version reads {FORMAT_VERSION}"
         )
     _check_complete(tree, path)
     return tree

@@ -337,6 +337,13 @@ def test_load_rejects_garbage(tmp_path):
     bad.write_text("not a fit")
     with pytest.raises(BayesGrowthError, match="not a readable fit"):
         bayesgrowth.load(bad)
+    # readable netCDF and zarr that are not fits: "was written in fit format None"
+    other = xr.Dataset({"a": ("x", np.arange(3))})
+    other.to_netcdf(tmp_path / "other.nc", engine="h5netcdf")
+    other.to_zarr(tmp_path / "other.zarr", consolidated=False)
+    for name in ("other.nc", "other.zarr"):
+        with pytest.raises(FitFileError, match=f"{name} is not a saved fit: it holds no bayes"):
+            bayesgrowth.load(tmp_path / name)
     with pytest.raises(BayesGrowthError, match="no fit at") as error:
         bayesgrowth.load(tmp_path / "missing.nc")
     assert "beside it" not in str(error.value)
