@@ -276,6 +276,11 @@ class GrowthFit:
             raise BayesGrowthError(f"the seed must be a whole number of at least 0, not {seed!r}")
         return np.random.default_rng(seed)
 
+    def _first_steps(self) -> np.ndarray:
+        """Each series' first forecast step, the one after its last complete step: the end of a
+        partial last month k (read at k − 1 < t_exact < k) is still to come, so it is k."""
+        return np.floor(self.design.last_t_exact).astype(int) + 1
+
     def _n_draws(self) -> int:
         post = self.idata["posterior"]
         return int(post.sizes["chain"] * post.sizes["draw"])
@@ -310,9 +315,7 @@ class GrowthFit:
         """
         _check_request(horizon, n_samples)
         d = self.design
-        # The end of a partial last month is still to come: its count there is forecast too.
-        first = np.floor(d.last_t_exact).astype(int) + 1
-        steps = first[:, None] + np.arange(horizon)[None, :]
+        steps = self._first_steps()[:, None] + np.arange(horizon)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return self._table(np.arange(d.n_series), steps, samples)
 
@@ -361,9 +364,7 @@ class GrowthFit:
         t = targets["t"].to_numpy(dtype=float)
         if not (np.isfinite(t) & (t == np.round(t))).all():
             raise BayesGrowthError("target steps t must be whole numbers")
-        # As in forecast(): the end of a partial last month k is still to come, so t = k is a
-        # target.
-        first = np.floor(d.last_t_exact).astype(int) + 1
+        first = self._first_steps()
         ahead = t.astype(int) - first[rows] + 1
         if (ahead < 1).any():
             raise BayesGrowthError(
