@@ -8,7 +8,7 @@ model; :mod:`bayesgrowth.model` turns them into the PyMC graph.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from numbers import Real
 
 import numpy as np
@@ -125,10 +125,6 @@ class Priors:
                     raise SettingsError("Priors: sigma_by_organisation must be True or False")
             elif not _in_range(f.name, value):
                 raise SettingsError(f"Priors: {f.name} must be {_RANGES[f.name]}, not {value!r}")
-
-    def to_dict(self) -> dict[str, float]:
-        """The priors as a plain dict (stored in a saved fit)."""
-        return asdict(self)
 
     @classmethod
     def for_metric(cls, metric: str) -> Priors:
