@@ -50,6 +50,17 @@ def plot_forecast(
         Optional ``t, value`` of another method's point forecast (e.g. the paper's curve fit).
     point_label
         That method's name in the legend.
+    title
+        Axes title (none by default).
+    metric
+        ``finetunes`` or ``downloads`` (axis labels).
+    ax
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    tuple of matplotlib.figure.Figure and matplotlib.axes.Axes
+        The figure and the axes drawn on.
     """
     fig, ax = _axes(ax)
     when = observed["t_exact"] if "t_exact" in observed else observed["t"]
@@ -139,10 +150,21 @@ def plot_prior_predictive(
         Last observed counts of the active series (drawn as a rug on the right-hand axis).
     horizon
         Steps drawn (months for fine-tunes, days for downloads).
+    n
+        Prior draws of the curve.
+    seed
+        Random seed of those draws.
     metric
         Which series kind the priors are for (labels the axes).
     m
         Curve scale of the model the priors are for (1 as in the paper).
+    ax
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    tuple of matplotlib.figure.Figure and matplotlib.axes.Axes
+        The figure and the axes drawn on.
     """
     fig, ax = _axes(ax)
     t = np.arange(1, horizon + 1, dtype=float)
@@ -177,7 +199,22 @@ def plot_fit_prior_predictive(
     fit: GrowthFit, horizon: int, ax: Axes | None = None
 ) -> tuple[Figure, Axes]:
     """:func:`plot_prior_predictive` of a fit's own priors, metric and curve scale m, beside the
-    last counts of its series with a count, over ``horizon`` steps."""
+    last counts of its series with a count.
+
+    Parameters
+    ----------
+    fit
+        The fit whose priors are checked.
+    horizon
+        Steps drawn (months for fine-tunes, days for downloads).
+    ax
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    tuple of matplotlib.figure.Figure and matplotlib.axes.Axes
+        The figure and the axes drawn on.
+    """
     design = fit.design
     return plot_prior_predictive(
         fit.config.priors,
