@@ -170,7 +170,7 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike) -> Path:
             os.replace(path, staging / "replaced")
             try:
                 os.replace(tmp, path)
-            except OSError:
+            except BaseException:  # an interrupt too: the staging folder is deleted below
                 os.replace(staging / "replaced", path)
                 raise
         else:

@@ -6,6 +6,7 @@ import dataclasses
 import re
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -881,3 +882,33 @@ def test_a_missing_sampler_backend_is_named_before_reading_data(tmp_path, monkey
     bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "fit.nc")])
     assert isinstance(bad.exception, SamplingError)
     assert "needs JAX and numpyro" in str(bad.exception)
+
+
+def test_an_interrupt_while_a_zarr_fit_is_replaced_keeps_the_old_one(tmp_path, monkeypatch):
+    """A zarr store is replaced in two renames (old aside, new in): Ctrl-C or SIGTERM between
+    them must bring the old fit back, not delete it with the staging folder."""
+    import os
+
+    from bayesgrowth.fitfile import write_tree
+
+    def tree(value: float) -> xr.DataTree:
+        return xr.DataTree.from_dict({"posterior": xr.Dataset({"x": ("draw", [value])})})
+
+    store = write_tree(tree(1.0), tmp_path / "fit.zarr")
+    rename, moves = os.replace, []
+
+    def interrupted(src, dst):
+        if Path(dst) == store:
+            moves.append(src)
+            if len(moves) == 1:  # the new store moving in; the old one is already aside
+                raise KeyboardInterrupt
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(tree(2.0), store)
+    monkeypatch.undo()
+    assert len(moves) == 2, "the old store moved back"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.zarr"]
+    with xr.open_datatree(store, engine="zarr", consolidated=False) as kept:
+        assert kept["posterior"]["x"].values.tolist() == [1.0]
