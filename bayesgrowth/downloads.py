@@ -158,7 +158,7 @@ def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:
     found: set[str] = set()
     for path in csv_files(directory):
         header, rows = read_table(path)
-        column = _day_columns(header).get(day.isoformat())
+        column = _day_columns(path, header).get(day.isoformat())
         if column is not None:
             found |= {model_id(r["model"]) for r in rows if r.get(column)}
     return found & set(models)
@@ -196,13 +196,15 @@ def record_download(
     Raises
     ------
     DataError
-        When ``day`` is after today (UTC), as :func:`collect_downloads` does.
+        When ``day`` is after today (UTC), as :func:`collect_downloads` does; for a store file
+        whose header repeats a column or has two columns for one day, a row longer than its
+        header, or a count of the model that is not a number (each named, the file left as it is).
     """
     _refuse_future(day)
     with locked(directory / LOCK_NAME):
         path = model_file(directory, model)
         header, rows = read_table(path)
-        days = _day_columns(header)
+        days = _day_columns(path, header)
         column = days.get(day.isoformat(), f"{day.isoformat()} 00:00:00")
         days[day.isoformat()] = column
         row = find_row(rows, model)
@@ -247,6 +249,25 @@ def _stored_count(path: Path, row: dict[str, str], column: str) -> float:
     return value
 
 
-def _day_columns(header: list[str]) -> dict[str, str]:
-    """``YYYY-MM-DD`` → the header's column for that day (either spelling the loader accepts)."""
-    return {m.group(1): c for c in header if (m := _DAY.match(c))}
+def _day_columns(path: Path, header: list[str]) -> dict[str, str]:
+    """``YYYY-MM-DD`` → the header's column for that day (either spelling the loader accepts).
+
+    Raises
+    ------
+    DataError
+        For a day with a column in each spelling (naming ``path`` and the column): the file
+        would be rewritten with one of them moved out of order.
+    """
+    days: dict[str, str] = {}
+    for column in header:
+        if m := _DAY.match(column):
+            if m.group(1) in days:
+                raise DataError(
+                    f"the header has two columns for the day {m.group(1)} "
+                    f"({days[m.group(1)]!r} too): fix it before collecting into this file",
+                    file=str(path),
+                    row=1,
+                    column=column,
+                )
+            days[m.group(1)] = column
+    return days

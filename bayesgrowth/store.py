@@ -163,14 +163,24 @@ def read_table(path: Path) -> tuple[list[str], list[Row]]:
     Raises
     ------
     DataError
-        For a row with more cells than the header (naming file, line and model): rewriting the
-        file would lose them.
+        For a header that repeats a column name (naming file, line 1 and column), or a row with
+        more cells than the header (naming file, line and model): rewriting the file would lose
+        the cells of one of the two columns, or the cells beyond the header.
     """
     if not path.exists():
         return [], []
     # utf-8-sig: a file saved by a spreadsheet program starts with a byte-order mark.
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh, restval="")
+        header = reader.fieldnames or []
+        repeated = next((name for name in header if header.count(name) > 1), None)
+        if repeated is not None:  # DictReader keeps only the last of the two cells
+            raise DataError(
+                "the header repeats this column: fix it before collecting into this file",
+                file=str(path),
+                row=1,
+                column=repeated,
+            )
         rows = []
         for row in reader:
             if None in row:  # DictReader keeps the cells beyond the header under None
@@ -182,7 +192,7 @@ def read_table(path: Path) -> tuple[list[str], list[Row]]:
                     model=row.get("model"),
                 )
             rows.append(row)
-        return list(reader.fieldnames or []), rows
+        return list(header), rows
 
 
 def write_table(path: Path, header: list[str], rows: list[Row]) -> None:

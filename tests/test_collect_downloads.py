@@ -312,8 +312,22 @@ def test_concurrent_writers_lose_nothing(tmp_path):
             "acme/alpha,5,2024-12-30 08:00:00+00:00,extra\n",
             "download/acme.csv, line 2, model 'acme/alpha': the row has 4 cells, the header 3",
         ),
+        # DictReader kept the second column's cells under the name: the first's 5 was lost
+        (
+            "model,2025-01-01 00:00:00,2025-01-01 00:00:00,created_at\n"
+            "acme/alpha,5,7,2024-12-30 08:00:00+00:00\n",
+            "download/acme.csv, line 1, column '2025-01-01 00:00:00': the header repeats this "
+            "column: fix it before collecting into this file",
+        ),
+        # one day in both spellings: one column was moved after the day collected
+        (
+            "model,2025-01-01 00:00:00,2025-01-01,created_at\n"
+            "acme/alpha,5,7,2024-12-30 08:00:00+00:00\n",
+            "download/acme.csv, line 1, column '2025-01-01': the header has two columns for the "
+            "day 2025-01-01 ('2025-01-01 00:00:00' too): fix it before collecting",
+        ),
     ],
-    ids=["non-numeric", "nan", "infinite", "extra-cell"],
+    ids=["non-numeric", "nan", "infinite", "extra-cell", "repeated-column", "day-spelt-twice"],
 )
 def test_a_damaged_store_file_is_named_and_left_as_it_is(
     tmp_path, capfd, monkeypatch, stored, message
@@ -321,7 +335,8 @@ def test_a_damaged_store_file_is_named_and_left_as_it_is(
     hub_env(monkeypatch, tmp_path)
     path = tmp_path / "download" / "acme.csv"
     path.parent.mkdir()
-    path.write_text("model,2025-01-01 00:00:00,created_at\n" + stored)
+    header = "" if stored.startswith("model,") else "model,2025-01-01 00:00:00,created_at\n"
+    path.write_text(header + stored)
     before = path.read_bytes()
     hub = FakeHub()
     set_counts(hub, alpha=10)
@@ -333,6 +348,10 @@ def test_a_damaged_store_file_is_named_and_left_as_it_is(
     assert code == 1
     assert message in err.strip().splitlines()[-1]
     assert "Traceback" not in err
+    assert path.read_bytes() == before
+    created = pd.Timestamp("2024-12-30", tz="UTC")
+    with pytest.raises(DataError, match="before collecting"):
+        record_download(path.parent, "acme/alpha", date(2025, 1, 2), 10, created)
     assert path.read_bytes() == before
 
 
