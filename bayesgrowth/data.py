@@ -485,8 +485,16 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     columns, days = _day_columns(frame)
     cells.check_header(frame, columns, set())
     days = pd.DatetimeIndex(days).tz_localize("UTC")
-    if not days.is_monotonic_increasing or days.has_duplicates:
-        raise DataError("day columns must be distinct and in increasing order", file=path, row=1)
+    back = np.flatnonzero(np.diff(days.asi8) <= 0)
+    if back.size:  # a file holds hundreds of day columns: name the one out of place
+        j = int(back[0]) + 1
+        raise DataError(
+            f"day columns must be distinct and in increasing order: this one follows "
+            f"{columns[j - 1]!r}",
+            file=path,
+            row=1,
+            column=columns[j],
+        )
     after = np.flatnonzero(days > data_date)
     if after.size:
         raise DataError(

@@ -269,7 +269,16 @@ BAD_HEADERS = [
         "days-out-of-order",
         "download",
         lambda t: (t.rename(DAYS[2], "tmp"), t.rename(DAYS[3], DAYS[2]), t.rename("tmp", DAYS[3])),
-        "increasing order",
+        # one of hundreds of day columns: the message named none
+        f"column {DAYS[2]!r}: day columns must be distinct and in increasing order: this one "
+        f"follows {DAYS[3]!r}",
+    ),
+    (
+        "one-day-in-two-spellings",
+        "download",
+        lambda t: t.rename(DAYS[3], DAYS[2][:10]),
+        f"column {DAYS[2][:10]!r}: day columns must be distinct and in increasing order: this "
+        f"one follows {DAYS[2]!r}",
     ),
     (
         "repeated-column",
