@@ -22,7 +22,7 @@ import typer
 from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
 from bayesgrowth.diagnostics import ESS_MIN, RHAT_MAX
-from bayesgrowth.store import prepare_directory, write_text
+from bayesgrowth.store import check_result_files, write_text
 
 app = typer.Typer(
     help="Benchmarks (figures printed and written under results/).",
@@ -79,7 +79,7 @@ def fit_benchmark(
     from bayesgrowth.fitting import SamplerSettings, fit
 
     # Output and sampler settings are checked before any data are read.
-    prepare_directory(out)
+    check_result_files(out, ["figures.json", "figures.md"])
     if save:
         check_save_path(save)
     SamplerSettings(draws=draws, tune=tune, chains=2, seed=seed)

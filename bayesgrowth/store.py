@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -293,6 +293,41 @@ def check_file_path(path: str | os.PathLike) -> Path:
         raise OutputError(f"{path} is a directory: give a file name")
     prepare_directory(path.parent)
     return path
+
+
+def check_result_files(directory: str | os.PathLike, names: Iterable[str]) -> list[Path]:
+    """Check, before the work, that the files ``names`` can be written in the output directory.
+
+    A command writes its results under fixed names in its output directory; a directory under
+    one of those names would fail the write only after the work.
+
+    Parameters
+    ----------
+    directory
+        The output directory (created if needed).
+    names
+        The file names the command writes there.
+
+    Returns
+    -------
+    list of Path
+        The result files, in the order of ``names``.
+
+    Raises
+    ------
+    OutputError
+        When the directory cannot take files (:func:`prepare_directory`), or a result file's
+        name is taken by a directory.
+    """
+    directory = prepare_directory(directory)
+    paths = [directory / name for name in names]
+    for path in paths:
+        if path.is_dir():
+            raise OutputError(
+                f"{path} is a directory, where a result file goes: move it away or write the "
+                "results elsewhere"
+            )
+    return paths
 
 
 def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:

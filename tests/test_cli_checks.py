@@ -55,6 +55,30 @@ def test_a_wrong_out_fails_before_the_data_are_read(
     assert places["file"].read_text() == "keep me\n"
 
 
+@pytest.mark.parametrize(
+    ("command", "taken"),
+    [
+        (["run"], "forecasts-finetunes.png"),
+        (["run", "--metric", "downloads"], "diagnostics-downloads.txt"),
+        (["backtest", "--method", "last-value", "--as-of", "2024-08-18"], "metrics.csv"),
+        (["backtest", "--method", "paper,bayes", "--holdout", "2"], "sampling-bayes.txt"),
+        (["deepseek"], "claim.png"),
+    ],
+)
+def test_a_directory_named_like_a_result_file_fails_before_the_data_are_read(
+    command, taken, places, monkeypatch, capsys
+):
+    """It failed with a traceback at the write, after the fit or the forecasts."""
+    (places["folder"] / taken).mkdir()
+    proc = run_main(
+        *command, "--data", places["data"], "--out", places["folder"], monkeypatch=monkeypatch,
+        capsys=capsys,
+    )  # fmt: skip
+    line = assert_one_line_error(proc, f"{taken} is a directory, where a result file goes")
+    assert "no-data" not in line
+    assert [p.name for p in places["folder"].iterdir()] == [taken]
+
+
 def test_forecast_checks_its_out_before_opening_the_fit(places, monkeypatch, capsys):
     args = ["forecast", "--fit", places["data"] / "fit.nc", "--out", places["folder"]]
     assert_one_line_error(run_main(*args, monkeypatch=monkeypatch, capsys=capsys), "is a directory")
@@ -69,6 +93,11 @@ def test_the_benchmark_reports_errors_in_one_line(places):
         timeout=120,
     )
     assert_one_line_error(proc, "does not exist", "no-data")
+    # a directory where figures.json goes failed at the write, after the 15-minute fit
+    (places["folder"] / "figures.json").mkdir()
+    proc = subprocess.run(proc.args, capture_output=True, text=True, timeout=120)
+    line = assert_one_line_error(proc, "figures.json is a directory, where a result file goes")
+    assert "no-data" not in line
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,13 @@ from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
 from bayesgrowth.panel import Panel
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
-from bayesgrowth.store import check_file_path, prepare_directory, write_csv, write_text
+from bayesgrowth.store import (
+    check_file_path,
+    check_result_files,
+    prepare_directory,
+    write_csv,
+    write_text,
+)
 
 HISTORY_TARGET = 12
 """``--history K`` forecasts month 12 (issue 4)."""
@@ -143,7 +149,8 @@ def format_metrics(metrics: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-PER_METHOD_FILES = ("diagnostics-*.csv", "sampling-*.txt")
+PER_METHOD_NAMES = (("diagnostics", "csv"), ("sampling", "txt"))
+PER_METHOD_FILES = tuple(f"{kind}-*.{ext}" for kind, ext in PER_METHOD_NAMES)
 """The files a backtest writes for some methods only (the others it writes every time)."""
 
 
@@ -335,6 +342,8 @@ def backtest(
         for name in method.split(",")
         if name.strip()
     ]
+    per_method = [f"{kind}-{m.name}.{ext}" for m in methods for kind, ext in PER_METHOD_NAMES]
+    check_result_files(out, ["metrics.csv", "forecasts.csv", *per_method])
     panel = load_reported(data, metrics=(metric,)).metric(metric)
     split = choose_split(panel, **protocol)
     result = run_backtest(split, methods, seed=seed)

@@ -9,7 +9,13 @@ import typer
 
 from bayesgrowth.cli.options import DataOption, load_reported
 from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
-from bayesgrowth.store import prepare_directory, write_csv, write_figure, write_text
+from bayesgrowth.store import (
+    check_result_files,
+    prepare_directory,
+    write_csv,
+    write_figure,
+    write_text,
+)
 
 STUDY_RESULTS = ("table.csv", "diagnostics.txt", "claim.png", "largest.png", "prior.png")
 """The files ``deepseek`` writes beside its fit ``fit.nc``."""
@@ -55,6 +61,7 @@ def deepseek(
 
     # Output, days and sampler settings are checked before any data are read.
     fit_path = check_save_path(prepare_directory(out) / "fit.nc")
+    check_result_files(out, STUDY_RESULTS)
     days = report_days(day or (29, 75))
     SamplerSettings(draws=draws, tune=tune, chains=chains, seed=seed)
     panel = load_reported(data, metrics=("downloads",))

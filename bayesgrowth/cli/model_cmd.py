@@ -12,6 +12,7 @@ from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
 from bayesgrowth.store import (
     check_file_path,
+    check_result_files,
     prepare_directory,
     write_csv,
     write_figure,
@@ -205,12 +206,13 @@ def register(app: typer.Typer) -> None:
 
         settings = SamplerSettings(draws=draws, tune=tune, seed=seed)
         fit_path = check_save_path(prepare_directory(out) / f"fit-{metric}.nc")
+        names = [name.replace(".", f"-{metric}.", 1) for name in RUN_RESULTS]
+        files = dict(zip(RUN_RESULTS, check_result_files(out, names), strict=True))
         panel, result = _fit(data, metric, None, None, settings)
         # An earlier run's results of this metric go before the new fit is saved, so none is
         # left beside it: not the table of extreme paper fits, which data without the
         # authors' estimates do not rewrite, nor any table a run interrupted from here on
         # would not reach.
-        files = {name: out / name.replace(".", f"-{metric}.", 1) for name in RUN_RESULTS}
         for path in files.values():
             path.unlink(missing_ok=True)
         result.save(fit_path)
