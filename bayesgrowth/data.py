@@ -29,8 +29,8 @@ Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
   is not its file's organisation, a decreasing series, a missing
   ``created_at`` or one that is not an ISO 8601 time (``YYYY-MM-DD[ HH:MM:SS][+00:00]``; a date
   such as ``05/06/2024`` could be May or June), one before 2016 or after the data date, a count
-  dated after the data date, a duplicate model id, a header with unknown or missing columns, an
-  empty file.
+  dated after the data date, a duplicate model id (compared regardless of case, as the Hub
+  does), a header with unknown or missing columns, an empty file.
 """
 
 from __future__ import annotations
@@ -302,11 +302,34 @@ def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:
             "model",
             "empty model id",
         )
-    dup = frame["model"].duplicated()
+    ids = _id_key(frame["model"])
+    dup = ids.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        cells.fail(frame, i, "model", "duplicate model id in this file")
+        first = int(np.flatnonzero((ids == ids.iat[i]).to_numpy())[0])
+        cells.fail(
+            frame,
+            i,
+            "model",
+            "duplicate model id in this file"
+            + _in_case_only(
+                frame["model"].iat[first], f"line {frame.index[first]}", frame["model"].iat[i]
+            ),
+        )
     return created.astype("datetime64[ns, UTC]")
+
+
+def _id_key(models: pd.Series) -> pd.Series:
+    """Model ids as the Hub compares them: regardless of case (``Org/Model`` is ``org/model``)."""
+    return models.str.casefold()
+
+
+def _in_case_only(other: str, where: str, model: str) -> str:
+    """What a duplicate's message adds when its id and ``other`` (found at ``where``) differ in
+    case only; ``""`` when they are the same."""
+    if other == model:
+        return ""
+    return f": {where} has {other!r}, the same model to the Hub (ids differ in case only)"
 
 
 def _naive(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -569,12 +592,17 @@ def _read_zero_until(values: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _no_duplicates(series: pd.DataFrame) -> None:
-    dup = series[series.duplicated(["model", "metric"], keep=False)]
+    keyed = series.assign(key=_id_key(series["model"]))
+    dup = keyed[keyed.duplicated(["key", "metric"], keep=False)]
     if not dup.empty:
         first = dup.iloc[0]
-        other = dup[(dup["model"] == first["model"])].iloc[1]
+        other = dup[(dup["key"] == first["key"]) & (dup["metric"] == first["metric"])].iloc[1]
+        where = f"{other['source_file']} line {other['source_row']}"
+        says = (
+            _in_case_only(other["model"], where, first["model"]) or f"; it also appears in {where}"
+        )
         raise DataError(
-            f"duplicate model id; it also appears in {other['source_file']} line {other['source_row']}",
+            f"duplicate model id{says}",
             file=first["source_file"],
             row=int(first["source_row"]),
             model=first["model"],

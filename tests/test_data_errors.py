@@ -217,6 +217,23 @@ def test_duplicate_model_across_two_files(tmp_path):
     assert f"also appears in {root / 'finetune' / 'OTHER.csv'} line 3" in str(err.value)
 
 
+def test_model_ids_that_differ_in_case_only_are_duplicates(tmp_path):
+    """The Hub reads Acme/Alpha as acme/alpha: both rows were loaded, one model counted twice."""
+    table = finetune_table().copy_row("acme/alpha", "Acme/Alpha")
+    root, file = snapshot_with(tmp_path, "finetune", table)
+    with pytest.raises(DataError, match="duplicate model id in this file: line 2 has 'acme/alpha'"):
+        load(root)
+    other = download_table()
+    other.rows = [["ACME/gamma", *other.rows[1][1:]]]  # OTHER.csv: acme/gamma, in capitals
+    root = write_snapshot(
+        tmp_path / "two", {"ACME": finetune_table()}, {"ACME": download_table(), "OTHER": other}
+    )
+    with pytest.raises(DataError, match="the same model to the Hub") as err:
+        load(root)
+    assert_names(err.value, root / "download" / "ACME.csv", 3, "acme/gamma")
+    assert f"{root / 'download' / 'OTHER.csv'} line 2 has 'ACME/gamma'" in str(err.value)
+
+
 def test_same_model_in_both_metrics_is_not_a_duplicate(tmp_path):
     root, _ = snapshot_with(tmp_path, "finetune", finetune_table())
     panel = load(root)
