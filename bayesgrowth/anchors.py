@@ -14,11 +14,12 @@ reader sees this run's figure and the reference side by side and judges the diff
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from bayesgrowth.csvfile import record_lines
+from bayesgrowth.csvfile import first_bad_record, record_lines
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import known_forecasters
 from bayesgrowth.scores import SCORE_COLUMNS, SHARE_COLUMNS
@@ -41,10 +42,20 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
         raise DataError(f"no anchors file at {path}")
     try:
         # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+        # index_col=False: a first row one cell longer than the header (a source with a comma,
+        # unquoted) must not turn the method column into an index and shift every cell left;
+        # pandas warns instead, and the warning is made an error here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                path, dtype=str, keep_default_na=False, skip_blank_lines=False, index_col=False
+            )
     except pd.errors.EmptyDataError:
         raise DataError("the anchors file is empty (no header)", file=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserWarning, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        found = None if isinstance(exc, UnicodeDecodeError) else first_bad_record(path)
+        if found is not None:
+            raise DataError(found[1], file=str(path), row=found[0]) from None
         # pandas' own message may run over two lines
         raise DataError(
             f"not a readable CSV file ({' '.join(str(exc).split())})", file=str(path)

@@ -72,7 +72,7 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (no header)", file=str(path)) from None
     except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
-        found = _first_bad_record(path)
+        found = first_bad_record(path)
         if found is None:  # pandas' words, on one line (its own may end in a line break)
             raise DataError(
                 f"not a readable CSV file ({' '.join(str(exc).split())})", file=str(path)
@@ -155,11 +155,19 @@ def record_lines(path: Path, n_records: int) -> pd.Index:
     return pd.Index(starts) if len(starts) == n_records else pd.RangeIndex(2, n_records + 2)
 
 
-def _first_bad_record(path: Path) -> tuple[int, str] | None:
+def first_bad_record(path: Path) -> tuple[int, str] | None:
     """The line a record pandas cannot read starts on, and what is wrong with it.
 
-    That is the first record longer than the header, or one whose quoted cell is still open at
-    the end of the file; ``None`` when neither is found.
+    Parameters
+    ----------
+    path
+        A CSV file (UTF-8) that pandas refused or warned about.
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The line and the problem: the first record longer than the header, or one whose quoted
+        cell is still open at the end of the file; ``None`` when neither is found.
     """
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh, skipinitialspace=True, strict=True)

@@ -61,8 +61,24 @@ def test_bad_anchor_files(tmp_path):
         read_anchors(path)
     path.write_text(ANCHORS.replace("\npaper,n", "\n \npaper,n"))  # a blank line is no row
     assert read_anchors(path)["method"].tolist() == ["linear-trend", "paper", "bayes", "paper"]
-    # pandas' message ended in a line break: the error is one line, naming the file
-    path.write_text("method,score,anchor,source\npaper,n,1,x\npaper,n,1,x,extra\n")
-    with pytest.raises(DataError, match="not a readable CSV file") as err:
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        # pandas' message ended in a line break
+        (b"paper,n,1,x\npaper,n,1,x,extra\n", "line 3: the row has 5 fields, the header 4"),
+        # on the first row, pandas took the method column for an index and shifted every cell
+        # left: the error named the score as an unknown method
+        (b"paper,n,791,issue 5, 791 series\n", "line 2: the row has 5 fields, the header 4"),
+        (b'paper,n,791,"issue 5\n', "line 2: a quoted cell is still open at the end"),
+    ],
+    ids=["long-row", "long-first-row", "open-quote"],
+)
+def test_an_anchors_file_pandas_cannot_read_is_one_line_naming_the_line(tmp_path, content, says):
+    path = tmp_path / "anchors.csv"
+    path.write_bytes(b"method,score,anchor,source\n" + content)
+    with pytest.raises(DataError) as err:
         read_anchors(path)
-    assert "\n" not in str(err.value) and str(path) in str(err.value)
+    assert str(err.value).startswith(f"{path}, {says}")
+    assert "\n" not in str(err.value)
