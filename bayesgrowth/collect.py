@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from huggingface_hub import HfApi
 
-from bayesgrowth.data import AS_OF_FILE, FINETUNE_DIR
+from bayesgrowth.data import AS_OF_FILE, FINETUNE_DIR, read_as_of
 from bayesgrowth.errors import BayesGrowthError, HubError
 from bayesgrowth.hub import (
     DEFAULT_RETRY,
@@ -269,7 +269,7 @@ def _date_directory(out: Path, as_of: pd.Timestamp) -> None:
     """Record in ``out/finetune/AS_OF`` the latest collection time, which dates the data."""
     marker = out / FINETUNE_DIR / AS_OF_FILE
     with locked(marker.parent / LOCK_NAME):
-        old = to_utc(marker.read_text().strip()) if marker.exists() else as_of
+        old = read_as_of(marker) if marker.exists() else as_of
         write_text(marker, max(old, as_of).isoformat() + "\n")
 
 

@@ -218,15 +218,26 @@ def _finetune_collections(folder: Path) -> list[tuple[pd.Timestamp, str]]:
     found = []
     marker = folder / AS_OF_FILE
     if marker.is_file():
-        text = marker.read_text().strip()
-        try:
-            found.append((to_utc(text), str(marker)))
-        except ValueError:
-            raise DataError(f"{text!r} is not a time", file=str(marker), row=1) from None
+        found.append((read_as_of(marker), str(marker)))
     pinned = pinned_finetune_file(folder)
     if pinned is not None:
         found.append((to_utc(FINETUNES_COLLECTED), str(pinned)))
     return found
+
+
+def read_as_of(marker: Path) -> pd.Timestamp:
+    """The fine-tune collection time a ``finetune/AS_OF`` file records.
+
+    Raises
+    ------
+    DataError
+        When the file does not hold one ISO 8601 time (naming it and line 1).
+    """
+    text = marker.read_text().strip()
+    try:
+        return to_utc(text)
+    except ValueError:
+        raise DataError(f"{text!r} is not a time", file=str(marker), row=1) from None
 
 
 def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:

@@ -475,6 +475,26 @@ def test_fine_tunes_collected_after_the_last_download_day_date_the_store(
     assert load_panel(store).data_date == pd.Timestamp("2025-08-16", tz="UTC")
 
 
+def test_a_damaged_collection_time_is_named_not_a_traceback(tmp_path, capfd, monkeypatch):
+    """``finetune/AS_OF`` not holding a time (an edit, a merge) ended the collection in a
+    ValueError traceback; the loader names the file, and so does the collection now."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    hub.add_model("acme/base", hub_time(BASE_CREATED))
+    store = tmp_path / "live"
+    (store / "finetune").mkdir(parents=True)
+    (store / "finetune" / "AS_OF").write_text("last Tuesday\n")
+    args = ["collect", "finetunes", "--model", "acme/base", "--out", store, "--as-of", AS_OF]
+    with hub:
+        code, _, err = run_cli(capfd, monkeypatch, *args, "--endpoint", hub.url)
+    assert code == 1
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"error: {store / 'finetune' / 'AS_OF'}, line 1: 'last Tuesday' is not a time"
+    )
+    assert (store / "finetune" / "AS_OF").read_text() == "last Tuesday\n"
+
+
 def test_a_base_model_in_a_file_named_by_organisation_is_updated_there(
     tmp_path, capfd, monkeypatch
 ):
