@@ -80,7 +80,7 @@ def read_csv_file(path: Path) -> pd.DataFrame:
         row, problem = found
         raise DataError(problem, file=str(path), row=row) from None
     except UnicodeDecodeError:
-        raise _not_utf8(path) from None
+        raise not_utf8(path) from None
     frame.index = record_lines(path, len(frame))  # CSV line numbers: the header is line 1
     blank = frame.iloc[:, 0].str.strip().eq("").to_numpy(copy=True)  # only these can be blank
     if blank.any():
@@ -123,10 +123,21 @@ def read_csv_file(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _not_utf8(path: Path) -> DataError:
+def not_utf8(path: Path) -> DataError:
     """The error for a file that is not UTF-8 text, naming the line of its first bad byte.
 
-    pandas' own message gives the byte's position within the block it was decoding, not the file.
+    pandas' own message, and Python's, give the byte's position within the block being decoded,
+    not the line of the file.
+
+    Parameters
+    ----------
+    path
+        The file that failed to decode.
+
+    Returns
+    -------
+    DataError
+        Naming the file, the line and the byte.
     """
     data = path.read_bytes()
     try:

@@ -212,6 +212,13 @@ def test_a_model_list_saved_with_a_byte_order_mark_is_read_and_a_bad_line_named(
     code, _, err = run_cli(capfd, monkeypatch, *args, "--date", "2025-02-02")
     assert code == 2
     assert f"Invalid value for --from-file {listed}, line 3: Repo id must use" in err
+    # a list saved in another encoding ended in a UnicodeDecodeError traceback
+    listed.write_bytes("acme/alpha\nacme/caf\u00e9\n".encode("latin-1"))
+    code, _, err = run_cli(capfd, monkeypatch, *args, "--date", "2025-02-02")
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"error: {listed}, line 2: not UTF-8 text (byte 0xe9): save the file as UTF-8"
+    )
 
 
 def test_a_decreasing_count_is_not_written(tmp_path):

@@ -11,6 +11,7 @@ import typer
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from bayesgrowth.collect import RELATIONS, collect_finetunes, is_organisation_name
+from bayesgrowth.csvfile import not_utf8
 from bayesgrowth.downloads import collect_downloads
 from bayesgrowth.errors import OutputError
 from bayesgrowth.hub import RetryPolicy, make_api, summary
@@ -54,11 +55,15 @@ def _model_ids(models: list[str] | None, from_file: Path | None) -> list[str]:
     """Ids from ``--model`` then ``--from-file``, first occurrence kept, each checked.
 
     The file is read as UTF-8 with or without a byte-order mark (as a spreadsheet saves it);
-    an id that is not valid is named with its line.
+    an id that is not valid is named with its line, and so is the first byte of a file that is
+    not UTF-8.
     """
     ids = [(model, "--model") for model in models or []]
     if from_file is not None:
-        text = from_file.read_text(encoding="utf-8-sig")
+        try:
+            text = from_file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise not_utf8(from_file) from None
         for number, line in enumerate(text.splitlines(), start=1):
             line = line.split("#", 1)[0].strip()
             if line:
