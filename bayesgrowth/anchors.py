@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayesgrowth.csvfile import first_bad_record, record_lines
+from bayesgrowth.csvfile import first_bad_record, not_utf8, record_lines
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import known_forecasters
 from bayesgrowth.scores import SCORE_COLUMNS, SHARE_COLUMNS
@@ -52,8 +52,10 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
             )
     except pd.errors.EmptyDataError:
         raise DataError("the anchors file is empty (no header)", file=str(path)) from None
-    except (pd.errors.ParserWarning, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        found = None if isinstance(exc, UnicodeDecodeError) else first_bad_record(path)
+    except UnicodeDecodeError:  # Python's message gives a position within a block, not a line
+        raise not_utf8(path) from None
+    except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
+        found = first_bad_record(path)
         if found is not None:
             raise DataError(found[1], file=str(path), row=found[0]) from None
         # pandas' own message may run over two lines

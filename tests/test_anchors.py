@@ -72,8 +72,10 @@ def test_bad_anchor_files(tmp_path):
         # left: the error named the score as an unknown method
         (b"paper,n,791,issue 5, 791 series\n", "line 2: the row has 5 fields, the header 4"),
         (b'paper,n,791,"issue 5\n', "line 2: a quoted cell is still open at the end"),
+        # pandas named a position within the block it was decoding, not the line
+        (b"paper,n,791,x\npaper,n,791,r\xe9f\n", "line 3: not UTF-8 text (byte 0xe9)"),
     ],
-    ids=["long-row", "long-first-row", "open-quote"],
+    ids=["long-row", "long-first-row", "open-quote", "latin-1"],
 )
 def test_an_anchors_file_pandas_cannot_read_is_one_line_naming_the_line(tmp_path, content, says):
     path = tmp_path / "anchors.csv"
