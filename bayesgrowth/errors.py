@@ -43,7 +43,8 @@ class DataError(BayesGrowthError, ValueError):
 
 class OutputError(BayesGrowthError):
     """An output path that cannot take the results (a file where a directory must go, or the
-    reverse, or a folder that cannot be created or written to); raised before the work starts."""
+    reverse, or a folder that cannot be created or written to); raised before the work starts,
+    or when a write fails all the same (a full disk)."""
 
 
 class SettingsError(BayesGrowthError, ValueError):

@@ -3,7 +3,9 @@
 A change to a CSV file is made under an exclusive ``fcntl.flock`` on ``DIR/.lock`` and lands with
 ``os.replace`` of a temporary file from the same directory, so a reader (the loader) sees the old
 file or the new one, never part of one, and two collectors writing at once cannot lose each other's
-rows. Temporary and lock files do not end in ``.csv``: the loader never picks them up.
+rows. Temporary and lock files do not end in ``.csv``: the loader never picks them up. Every
+``write_*`` function here writes the same way, and a write that fails (a full disk) is an
+:class:`~bayesgrowth.errors.OutputError` naming the file, the file already there kept.
 """
 
 from __future__ import annotations
@@ -331,8 +333,13 @@ def check_result_files(directory: str | os.PathLike, names: Iterable[str]) -> li
 
 
 def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``path`` through a temporary file beside it; an ``OSError`` (a full disk, a
+    directory under the name) is an :class:`OutputError` naming ``path``, the old file kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     if "b" not in mode:
         open_kwargs.setdefault("encoding", "utf-8")
     try:
@@ -345,11 +352,20 @@ def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
     # The rename itself must reach the disk too, or a crash could bring the old file back.
     sync_to_disk(path.parent)
+
+
+def _write_error(path: Path, exc: OSError) -> OutputError:
+    """The one-line error for a write of ``path`` that failed (Python's would be a traceback)."""
+    return OutputError(
+        f"cannot write {path}: {exc.strerror or exc}; the files written before it are complete"
+    )
 
 
 def sync_to_disk(*paths: str | os.PathLike) -> None:

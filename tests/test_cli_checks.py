@@ -129,6 +129,19 @@ def test_output_paths_are_made_ready_or_refused(places):
         check_file_path(places["folder"])
 
 
+def test_a_write_that_fails_is_one_error_naming_the_file(places):
+    """A full disk, or a directory under the file's name, ended the command in a traceback."""
+    taken = places["folder"] / "forecasts.csv"
+    taken.mkdir()
+    with pytest.raises(OutputError, match=f"^cannot write {taken}: Is a directory; the files"):
+        store.write_text(taken, "x\n")
+    assert [p.name for p in places["folder"].iterdir()] == ["forecasts.csv"]  # no temporary file
+    below_a_file = places["file"] / "x.csv"
+    with pytest.raises(OutputError, match=f"^cannot write {below_a_file}: File exists"):
+        store.write_text(below_a_file, "x\n")
+    assert places["file"].read_text() == "keep me\n"
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
