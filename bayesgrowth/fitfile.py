@@ -20,7 +20,7 @@ import xarray as xr
 
 from bayesgrowth.design import Design
 from bayesgrowth.errors import BayesGrowthError
-from bayesgrowth.store import prepare_directory, sync_to_disk
+from bayesgrowth.store import prepare_directory, sync_to_disk, write_error
 
 FORMAT_VERSION = 6
 _SUFFIXES = (".nc", ".zarr")  # the usual names; a fit is read at the path as given
@@ -152,6 +152,12 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    FitFileError, OutputError
+        As :func:`check_save_path`; an ``OutputError`` naming ``path`` too when the write fails
+        (a full disk), the fit already there kept.
     """
     path = check_save_path(path)
     tree.attrs = {"bayesgrowth_format": FORMAT_VERSION, **tree.attrs}
@@ -176,6 +182,8 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike) -> Path:
         else:
             os.replace(tmp, path)
         sync_to_disk(path.parent)
+    except OSError as exc:  # a full disk: one line, not a traceback; the old fit is kept
+        raise write_error(path, exc) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path

@@ -339,7 +339,7 @@ def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise _write_error(path, exc) from None
+        raise write_error(path, exc) from None
     if "b" not in mode:
         open_kwargs.setdefault("encoding", "utf-8")
     try:
@@ -355,14 +355,27 @@ def _atomic(path: Path, write, *, mode: str = "w", **open_kwargs) -> None:
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise _write_error(path, exc) from None
+            raise write_error(path, exc) from None
         raise
     # The rename itself must reach the disk too, or a crash could bring the old file back.
     sync_to_disk(path.parent)
 
 
-def _write_error(path: Path, exc: OSError) -> OutputError:
-    """The one-line error for a write of ``path`` that failed (Python's would be a traceback)."""
+def write_error(path: Path, exc: OSError) -> OutputError:
+    """The one-line error for a write of ``path`` that failed (Python's would be a traceback).
+
+    Parameters
+    ----------
+    path
+        The file (or zarr store) being written.
+    exc
+        What the write raised.
+
+    Returns
+    -------
+    OutputError
+        Naming ``path`` and the reason.
+    """
     return OutputError(
         f"cannot write {path}: {exc.strerror or exc}; the files written before it are complete"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import sys
 import warnings
@@ -912,3 +913,25 @@ def test_an_interrupt_while_a_zarr_fit_is_replaced_keeps_the_old_one(tmp_path, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.zarr"]
     with xr.open_datatree(store, engine="zarr", consolidated=False) as kept:
         assert kept["posterior"]["x"].values.tolist() == [1.0]
+
+
+def test_a_fit_write_that_fails_keeps_the_old_fit_and_names_the_file(tmp_path, monkeypatch):
+    """A full disk while the netCDF was written ended in an OSError traceback."""
+    import errno
+
+    from bayesgrowth.errors import OutputError
+    from bayesgrowth.fitfile import write_tree
+
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"x": ("draw", [1.0])})})
+    saved = write_tree(tree, tmp_path / "fit.nc")
+    before = saved.read_bytes()
+
+    def disk_full(self, path, **kwargs):
+        Path(path).write_bytes(b"CDF half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(xr.DataTree, "to_netcdf", disk_full)
+    with pytest.raises(OutputError, match=f"^cannot write {saved}: No space left on device"):
+        write_tree(tree, saved)
+    assert saved.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["fit.nc"]
