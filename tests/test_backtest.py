@@ -489,6 +489,31 @@ def test_cli_writes_the_tables(tmp_path):
     assert bad.exit_code != 0 and "exactly one protocol" in str(bad.exception)
 
 
+def test_a_backtest_stopped_while_writing_leaves_no_earlier_runs_table(tmp_path, monkeypatch):
+    """The disk fills at forecasts.csv: the earlier run's forecasts.csv stayed beside this run's
+    metrics.csv, and would pass for its forecasts."""
+    from bayesgrowth.cli import app, backtest_cmd
+    from bayesgrowth.cli.backtest_cmd import write_csv as real_write_csv
+
+    out = tmp_path / "bt"
+    out.mkdir()
+    for name in ("metrics.csv", "forecasts.csv", "diagnostics-paper.csv", "notes.txt"):
+        (out / name).write_text("earlier\n")
+
+    def disk_full_at_forecasts(path, table, **kwargs):
+        if path.name == "forecasts.csv":
+            raise OSError("no space left on the device")
+        return real_write_csv(path, table, **kwargs)
+
+    monkeypatch.setattr(backtest_cmd, "write_csv", disk_full_at_forecasts)
+    args = ["backtest", "--method", "last-value,linear-trend", "--as-of", AS_OF, "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--data", crafted_dir(tmp_path)])
+    assert isinstance(result.exception, OSError), result.output
+    assert f"removed {out / 'diagnostics-paper.csv'}: left by an earlier run" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.csv", "notes.txt"]
+    assert set(pd.read_csv(out / "metrics.csv")["method"]) == {"last-value", "linear-trend"}
+
+
 class JustAboveTheLastCount:
     """Forecasts a hair above the last count, as a curve that has all but stopped does."""
 

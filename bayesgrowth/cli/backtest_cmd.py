@@ -169,14 +169,32 @@ def write_result(result: BacktestResult, out: Path) -> list[Path]:
     return written
 
 
-def remove_stale(out: Path, written: list[Path]) -> list[Path]:
-    """Delete the per-method files (:data:`PER_METHOD_FILES`) in ``out`` that this run did not
-    write: left by an earlier run with other methods, they would sit beside scores they do not
-    belong to. Returns the paths deleted."""
-    stale = sorted({p for pattern in PER_METHOD_FILES for p in out.glob(pattern)} - set(written))
-    for path in stale:
+def remove_earlier(out: Path, coming: set[Path]) -> list[Path]:
+    """Delete what an earlier backtest wrote in ``out`` before this one writes: ``metrics.csv``,
+    ``forecasts.csv`` and the per-method files (:data:`PER_METHOD_FILES`).
+
+    A run stopped while writing then leaves none of them beside its own files, where they would
+    pass for its results (one run's metrics beside another's forecasts).
+
+    Parameters
+    ----------
+    out
+        The backtest's output directory.
+    coming
+        The files this run is about to write.
+
+    Returns
+    -------
+    list of Path
+        The files deleted that this run does not write again: left by an earlier run with other
+        methods.
+    """
+    earlier = [out / "metrics.csv", out / "forecasts.csv"]
+    earlier += [p for pattern in PER_METHOD_FILES for p in out.glob(pattern)]
+    earlier = sorted(p for p in set(earlier) if p.is_file())
+    for path in earlier:
         path.unlink()
-    return stale
+    return [p for p in earlier if p not in coming]
 
 
 def protocol_sampling(
@@ -353,22 +371,23 @@ def backtest(
     if reference is not None:
         print(f"beside the anchors in {anchors} (subset all):")
         print(beside(result.metrics, reference).to_string(index=False))
-    written = write_result(result, out)
-    print(f"wrote {out / 'metrics.csv'} and {out / 'forecasts.csv'}")
-    for method in methods:
-        fitted = getattr(method, "last_fit", None)
-        if fitted is not None:
-            lines = fitted.diagnostics().lines()
-            s = fitted.config.sampler
-            settings = (
-                f"sampler {s.sampler}: {s.tune} tuning steps, target acceptance "
-                f"{s.target_accept}, seed {s.seed}"
-            )
-            path = out / f"sampling-{method.name}.txt"
-            written.append(write_text(path, "\n".join([*lines, settings]) + "\n"))
-            print(f"{method.name} fit: " + "; ".join(lines[1:3]) + f" ({path})")
-    for path in remove_stale(out, written):
+    fits = {m.name: m.last_fit for m in methods if getattr(m, "last_fit", None) is not None}
+    coming = {out / "metrics.csv", out / "forecasts.csv"}
+    coming |= {out / f"diagnostics-{name}.csv" for name in result.diagnostics}
+    coming |= {out / f"sampling-{name}.txt" for name in fits}
+    for path in remove_earlier(out, coming):
         print(f"removed {path}: left by an earlier run with other methods")
+    write_result(result, out)
+    print(f"wrote {out / 'metrics.csv'} and {out / 'forecasts.csv'}")
+    for name, fitted in fits.items():
+        lines = fitted.diagnostics().lines()
+        s = fitted.config.sampler
+        settings = (
+            f"sampler {s.sampler}: {s.tune} tuning steps, target acceptance "
+            f"{s.target_accept}, seed {s.seed}"
+        )
+        path = write_text(out / f"sampling-{name}.txt", "\n".join([*lines, settings]) + "\n")
+        print(f"{name} fit: " + "; ".join(lines[1:3]) + f" ({path})")
 
 
 def paper_table_cmd(
