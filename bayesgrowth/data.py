@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from bayesgrowth import cells
-from bayesgrowth.csvfile import csv_files, read_csv_file
+from bayesgrowth.csvfile import csv_files, not_utf8, read_csv_file
 from bayesgrowth.errors import DataError
 from bayesgrowth.panel import (
     ISO_TIME,
@@ -241,14 +241,25 @@ def read_as_of(marker: Path) -> pd.Timestamp:
 
 
 def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
-    """Day, file and column of each valid day column in the CSV headers of ``folder``."""
+    """Day, file and column of each valid day column in the CSV headers of ``folder``.
+
+    Raises
+    ------
+    DataError
+        For a file whose header cannot be read (not UTF-8 text, a directory): skipped, it would
+        leave the data dated by the other files, or today, without a word.
+    """
     days = []
     for path in csv_files(folder):
         try:
             with open(path, newline="", encoding="utf-8") as fh:
                 header = next(csv.reader(fh, skipinitialspace=True), [])
-        except (OSError, UnicodeDecodeError, csv.Error):
-            continue
+        except IsADirectoryError:
+            raise DataError("is a directory, not a CSV file", file=str(path)) from None
+        except UnicodeDecodeError:
+            raise not_utf8(path) from None
+        except (OSError, csv.Error) as exc:
+            raise DataError(f"cannot read its header ({exc})", file=str(path)) from None
         for column in filter(_DAY.match, header):
             try:
                 days.append((pd.Timestamp(column), str(path), column))

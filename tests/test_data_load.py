@@ -466,6 +466,21 @@ def test_data_date_comes_from_download_headers_when_only_fine_tunes_are_loaded(t
     assert only.report.counts["finetunes.partial_last_month"] == 1
 
 
+def test_a_download_file_that_cannot_date_the_data_is_named_when_only_fine_tunes_are_loaded(
+    tmp_path,
+):
+    """Its header was skipped: the data were dated today, and a partial last month read as a
+    whole one, without a word."""
+    ft = finetune_table().set("acme/beta", "created_at", "2024-12-10 12:00:00+00:00")
+    ft.set("acme/beta", "3-month", "2.0")
+    saved_elsewhere = download_table().text().replace("acme/gamma", "acme/g\u00e4mma")
+    root = write_snapshot(
+        tmp_path / "plain", {"ACME": ft}, {"ACME": saved_elsewhere.encode("latin-1")}
+    )
+    with pytest.raises(DataError, match=r"ACME\.csv, line 3: not UTF-8 text \(byte 0xe4\)"):
+        bg.load_panel(root, metrics=("finetunes",))
+
+
 @requires_real_data
 def test_a_file_of_the_published_snapshot_is_dated_by_its_collection(tmp_path):
     """A byte-identical copy of a published fine-tune file keeps the snapshot's collection time;
