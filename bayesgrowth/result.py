@@ -315,6 +315,8 @@ class GrowthFit:
         """
         _check_request(horizon, n_samples)
         d = self.design
+        # Checked before the steps are built: those of a horizon far too long fill the memory.
+        _check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
         steps = self._first_steps()[:, None] + np.arange(horizon)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return self._table(np.arange(d.n_series), steps, samples)

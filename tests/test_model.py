@@ -815,6 +815,10 @@ def test_a_forecast_too_large_to_hold_is_refused_before_it_is_drawn(fitted):
         r"for fewer steps \(--horizon\) or samples \(--samples\)",
     ):
         fitted.forecast(1_000_000)
+    # A horizon whose steps alone would not fit in memory is refused as well: the steps were
+    # built before the check, and numpy failed to allocate them (or they filled the memory).
+    with pytest.raises(BayesGrowthError, match="30 series × 100,000,000,000 steps × 500 samples"):
+        fitted.forecast(100_000_000_000)
     with pytest.raises(BayesGrowthError, match="1 series × 2,000,000 steps × 300 samples holds"):
         fitted.forecast_new(fitted.design.organizations[0], 2_000_000, n_samples=300)
     steps = fitted.design.last_t[:, None] + np.arange(1.0, 40_000.0)
