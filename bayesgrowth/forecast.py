@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import expit
 
 from bayesgrowth.curves import growth_between, log_growth
+from bayesgrowth.errors import BayesGrowthError
 
 MEAN_CAP = 1e12
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -32,6 +33,34 @@ and a forecast's peak memory is about three times that, with the copies its sort
 growing series' part take): a year of days for 830 download series at 1,000 samples is 0.3
 billion. Past it, a forecast is refused at once instead of failing to allocate, or exhausting
 the machine's memory, part-way."""
+
+
+def check_size(n_series: int, horizon: int, n_samples: int) -> None:
+    """Refuse a forecast whose draws would pass :data:`MAX_DRAWS`, before anything is allocated.
+
+    Parameters
+    ----------
+    n_series
+        Series forecast.
+    horizon
+        Steps forecast per series.
+    n_samples
+        Posterior draws simulated per series and step.
+
+    Raises
+    ------
+    BayesGrowthError
+        When ``n_series`` × ``horizon`` × ``n_samples`` is above :data:`MAX_DRAWS`, saying what
+        the forecast would hold and what to ask for instead.
+    """
+    values = n_series * horizon * n_samples
+    if values > MAX_DRAWS:
+        raise BayesGrowthError(
+            f"a forecast of {n_series:,} series × {horizon:,} steps × {n_samples:,} samples "
+            f"holds {values:,} draws ({values * 8 / 2**30:,.1f} GiB), more than the "
+            f"{MAX_DRAWS:,} ({MAX_DRAWS * 8 / 2**30:g} GiB) a forecast may hold: ask for "
+            "fewer steps (--horizon) or samples (--samples), or forecast fewer series"
+        )
 
 
 def poisson_gamma(mean: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:

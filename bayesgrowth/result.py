@@ -198,7 +198,7 @@ class GrowthFit:
         check_whole("the number of samples", n_samples)
         steps = np.asarray(steps, dtype=float)
         _check_steps(steps, d)
-        _check_size(d.n_series, steps.shape[1], min(n_samples, self._n_draws()))
+        fc.check_size(d.n_series, steps.shape[1], min(n_samples, self._n_draws()))
         rng = self._rng(seed)
         # Series at zero draw from a stream of their own (spawning takes no number from ``rng``),
         # so that no forecast depends on the horizon of the others' forecasts.
@@ -316,7 +316,7 @@ class GrowthFit:
         _check_request(horizon, n_samples)
         d = self.design
         # Checked before the steps are built: those of a horizon far too long fill the memory.
-        _check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
+        fc.check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
         steps = self._first_steps()[:, None] + np.arange(horizon)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return self._table(np.arange(d.n_series), steps, samples)
@@ -432,7 +432,7 @@ class GrowthFit:
             hazard has no release-batch slope (downloads), where it would change nothing.
         """
         _check_request(horizon, n_samples)
-        _check_size(1, horizon, min(n_samples, self._n_draws()))
+        fc.check_size(1, horizon, min(n_samples, self._n_draws()))
         check_whole("the release batch", release_batch)
         d = self.design
         if release_batch != 1 and "onset_batch" not in self.idata["posterior"]:
@@ -613,19 +613,6 @@ def _check_steps(steps: np.ndarray, design: Design) -> None:
 def _check_request(horizon: int, n_samples: int) -> None:
     check_whole("the horizon", horizon)
     check_whole("the number of samples", n_samples)
-
-
-def _check_size(n_series: int, horizon: int, n_samples: int) -> None:
-    """Refuse a forecast whose draws (series × steps × samples) would pass
-    :data:`bayesgrowth.forecast.MAX_DRAWS`, before anything is allocated."""
-    values = n_series * horizon * n_samples
-    if values > fc.MAX_DRAWS:
-        raise BayesGrowthError(
-            f"a forecast of {n_series:,} series × {horizon:,} steps × {n_samples:,} samples "
-            f"holds {values:,} draws ({values * 8 / 2**30:,.1f} GiB), more than the "
-            f"{fc.MAX_DRAWS:,} ({fc.MAX_DRAWS * 8 / 2**30:g} GiB) a forecast may hold: ask for "
-            "fewer steps (--horizon) or samples (--samples), or forecast fewer series"
-        )
 
 
 def check_whole(what: str, value: object) -> None:

@@ -15,6 +15,7 @@ import time
 
 import pytest
 from cliruns import assert_one_line_error, run_main
+from csvfiles import default_snapshot
 
 from bayesgrowth import store
 from bayesgrowth.errors import OutputError
@@ -203,6 +204,22 @@ def test_forecast_options_of_a_fitting_command_are_checked_before_the_fit(
     assert proc.returncode == 2, proc.stderr
     assert f"Invalid value for '{option}'" in proc.stderr
     assert "no-data" not in proc.stderr and not out.exists()
+
+
+def test_run_refuses_a_forecast_too_large_to_hold_before_the_fit(tmp_path, monkeypatch, capsys):
+    """The forecast's size was checked only by the forecast, after a fit of up to 15 minutes
+    (830 download series × two years of days × 1,000 samples is too large)."""
+
+    def sampled(*args, **kwargs):
+        raise AssertionError("the fit was run before the forecast's size was checked")
+
+    monkeypatch.setattr("bayesgrowth.fitting.fit", sampled)
+    data = default_snapshot(tmp_path / "snap")
+    out = tmp_path / "latest"
+    args = ["run", "--data", data, "--draws", "300", "--horizon", "1000000", "--out", out]
+    proc = run_main(*args, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(proc, "a forecast of 2 series × 1,000,000 steps × 600 samples holds")
+    assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("top", ["0", "-3"])

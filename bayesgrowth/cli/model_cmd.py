@@ -39,16 +39,13 @@ RUN_RESULTS = (
 """The files ``run`` writes beside its fit ``fit-METRIC.nc``, each named ``NAME-METRIC.EXT``."""
 
 
-def _fit(data, metric, orgs, models, settings):
-    """Fit with the sampler ``settings`` (a :class:`~bayesgrowth.fitting.SamplerSettings`),
-    printing progress and diagnostics."""
+def _fit(panel, metric, settings):
+    """Fit ``panel``'s ``metric`` series with the sampler ``settings`` (a
+    :class:`~bayesgrowth.fitting.SamplerSettings`), printing progress and diagnostics."""
     from dataclasses import asdict
 
     from bayesgrowth.fitting import fit as fit_model
 
-    panel = load_reported(data, metrics=(metric,))
-    if orgs or models:
-        panel = panel.select(organizations=orgs or None, models=models or None)
     print(f"fitting {panel.metric(metric).n_series:,} {metric} series from {panel.source}")
     result = fit_model(panel, metric, **asdict(settings))
     print("diagnostics:")
@@ -129,7 +126,10 @@ def register(app: typer.Typer) -> None:
             sampler=sampler,
             target_accept=target_accept,
         )
-        _, result = _fit(data, metric, org, model, settings)
+        panel = load_reported(data, metrics=(metric,))
+        if org or model:
+            panel = panel.select(organizations=org or None, models=model or None)
+        _, result = _fit(panel, metric, settings)
         print(f"saved {result.save(out)}")
 
     @app.command("forecast")
@@ -203,12 +203,21 @@ def register(app: typer.Typer) -> None:
         is done."""
         from bayesgrowth.fitfile import check_save_path
         from bayesgrowth.fitting import SamplerSettings
+        from bayesgrowth.forecast import check_size
 
         settings = SamplerSettings(draws=draws, tune=tune, seed=seed)
         fit_path = check_save_path(prepare_directory(out) / f"fit-{metric}.nc")
         names = [name.replace(".", f"-{metric}.", 1) for name in RUN_RESULTS]
         files = dict(zip(RUN_RESULTS, check_result_files(out, names), strict=True))
-        panel, result = _fit(data, metric, None, None, settings)
+        panel = load_reported(data, metrics=(metric,))
+        # The forecast's size is known before the fit: one too large to hold fails now, not
+        # after the sampling.
+        check_size(
+            panel.metric(metric).n_series,
+            horizon,
+            min(defaults.FORECAST_SAMPLES, settings.chains * settings.draws),
+        )
+        panel, result = _fit(panel, metric, settings)
         # An earlier run's results of this metric go before the new fit is saved, so none is
         # left beside it: not the table of extreme paper fits, which data without the
         # authors' estimates do not rewrite, nor any table a run interrupted from here on
