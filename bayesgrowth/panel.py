@@ -165,7 +165,11 @@ class Panel:
             models = name_list(models, "models")
             unknown = sorted(set(models) - set(self.series["model"]))
             if unknown:
-                raise UnknownModelError(f"unknown model id(s): {', '.join(map(repr, unknown))}")
+                loaded = " or ".join(self.series["metric"].unique())
+                raise UnknownModelError(
+                    f"unknown model id(s) {', '.join(map(repr, unknown))}: not among the "
+                    f"{loaded} series in {self.source}"
+                )
             keep &= self.series["model"].isin(models)
         if organizations is not None:
             organizations = name_list(organizations, "organizations")

@@ -155,6 +155,22 @@ def test_unknown_model_through_main(tmp_path, monkeypatch, capsys):
     assert_one_line_error(proc, "unknown model id 'nobody/nothing'")
 
 
+def test_a_model_fit_of_a_metric_without_it_names_the_metric_and_data(
+    tmp_path, monkeypatch, capsys
+):
+    """acme/beta has fine-tunes only: `fit --metric downloads --model acme/beta` said "unknown
+    model id(s): 'acme/beta'", neither which series it was looked for among nor where."""
+    root = default_snapshot(tmp_path / "snap")
+    args = ["fit", "--metric", "downloads", "--model", "acme/beta", "--data", root]
+    proc = run_main(*args, "--out", tmp_path / "f.nc", monkeypatch=monkeypatch, capsys=capsys)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    # the lines before it are the loader's notes on the data (days before a creation dropped)
+    assert proc.stderr.splitlines()[-1] == (
+        f"error: unknown model id(s) 'acme/beta': not among the downloads series in {root}"
+    )
+    assert not (tmp_path / "f.nc").exists()
+
+
 def test_unknown_model_in_process(tmp_path):
     root = default_snapshot(tmp_path / "snap")
     result = runner.invoke(app, ["data", "show", "--model", "acme/zeta", "--data", str(root)])
