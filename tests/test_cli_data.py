@@ -216,3 +216,17 @@ def test_help(args, names):
     assert result.exit_code == 0
     for name in names:
         assert f" {name} " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("forecast", "(months for a fine-tune fit, days for a download fit;"),
+        ("run", "Forecast horizon in steps: months for finetunes, days for downloads."),
+    ],
+)
+def test_the_horizon_help_gives_its_unit(command, says):
+    """It said "steps" alone: `run --metric downloads --horizon 12` forecasts 12 days, not months."""
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert says in " ".join(result.stdout.replace("│", " ").split())

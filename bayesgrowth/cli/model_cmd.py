@@ -137,7 +137,12 @@ def register(app: typer.Typer) -> None:
         fit: FitPath,
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
         horizon: Annotated[
-            int, typer.Option(min=1, help="Steps forecast past each series' last complete one.")
+            int,
+            typer.Option(
+                min=1,
+                help="Steps forecast past each series' last complete one (months for a fine-tune "
+                "fit, days for a download fit; with --new-model-of, from its release).",
+            ),
         ] = 12,
         new_model_of: Annotated[
             str | None,
@@ -193,7 +198,12 @@ def register(app: typer.Typer) -> None:
         metric: MetricOption = "finetunes",
         draws: Annotated[int, typer.Option(help="Kept draws per chain.")] = defaults.DRAWS,
         tune: Annotated[int, typer.Option(help="Tuning steps per chain.")] = defaults.TUNE,
-        horizon: Annotated[int, typer.Option(min=1, help="Forecast horizon in steps.")] = 12,
+        horizon: Annotated[
+            int,
+            typer.Option(
+                min=1, help="Forecast horizon in steps: months for finetunes, days for downloads."
+            ),
+        ] = 12,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
         """The main job: fit every series, then write fit, forecasts (table and a figure of the
