@@ -153,6 +153,12 @@ def test_a_write_that_fails_is_one_error_naming_the_file(places):
         (["--as-of", "11/01/2024"], "--as-of '11/01/2024' is not a date (YYYY-MM-DD)"),
         # it kept days t <= 3 and forecast day 12, though --help says months
         (["--history", "3", "--metric", "downloads"], "for downloads give --first-days F"),
+        # the reverse: it kept months t <= 3 and forecast month 6, though --help says days, and
+        # refitted with the 12,000 draws measured for the first days of download series
+        (
+            ["--first-days", "3", "--target-day", "6", "--metric", "finetunes"],
+            "for finetunes give --history K",
+        ),
         (["--holdout", "2", "--method", "paper,bayes", "--target-accept", "3"], "target_accept"),
         # these three were refused only after the data were read, without naming the option
         (["--history", "12"], "--history K keeps months 0 to K and forecasts month 12: K must"),

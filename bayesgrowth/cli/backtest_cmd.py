@@ -345,6 +345,11 @@ def backtest(
             f"--history keeps months and forecasts month {HISTORY_TARGET} of fine-tune series; "
             f"for {metric} give --first-days F --target-day T"
         )
+    if first_days is not None and metric != "downloads":
+        raise DataError(
+            "--first-days keeps days and forecasts day --target-day of download series; for "
+            f"{metric} give --history K (months 0 to K, forecast month {HISTORY_TARGET})"
+        )
     prepare_directory(out)
     reference = read_anchors(anchors) if anchors is not None else None
     default_draws, default_tune, default_accept = protocol_sampling(
