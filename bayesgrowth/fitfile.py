@@ -19,8 +19,8 @@ import pandas as pd
 import xarray as xr
 
 from bayesgrowth.design import Design
-from bayesgrowth.errors import BayesGrowthError
-from bayesgrowth.store import prepare_directory, sync_to_disk, write_error
+from bayesgrowth.errors import BayesGrowthError, OutputError
+from bayesgrowth.store import check_file_path, prepare_directory, sync_to_disk, write_error
 
 FORMAT_VERSION = 6
 _SUFFIXES = (".nc", ".zarr")  # the usual names; a fit is read at the path as given
@@ -123,6 +123,27 @@ def check_save_path(path: str | os.PathLike) -> Path:
             f"{path} is a {kind} that is not a saved fit: it is left alone; choose another path"
         )
     prepare_directory(path.parent)
+    return path
+
+
+def check_table_path(path: str | os.PathLike) -> Path:
+    """Check, before the work, that a table can be written at ``path`` without destroying a fit.
+
+    As :func:`~bayesgrowth.store.check_file_path`, and a saved netCDF fit is never replaced by
+    a table (``forecast --fit fit.nc --out fit.nc`` wrote its CSV over the fit it read).
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is a directory, its folder cannot be created or written to, or it holds
+        a saved fit.
+    """
+    path = check_file_path(path)
+    if path.is_file() and path.suffix != ".zarr" and _holds_a_fit(path):
+        raise OutputError(
+            f"{path} is a saved fit: a table written there would replace it; give another file "
+            "name for the table"
+        )
     return path
 
 

@@ -19,7 +19,7 @@ from synthfit import PAUSE
 import bayesgrowth
 from bayesgrowth.curves import growth_between
 from bayesgrowth.diagnostics import Diagnostics, diagnose
-from bayesgrowth.errors import BayesGrowthError, UnknownModelError
+from bayesgrowth.errors import BayesGrowthError, OutputError, UnknownModelError
 from bayesgrowth.fitfile import FitFileError
 from bayesgrowth.forecast import CurveDraws, grow, poisson_gamma, summarise
 from bayesgrowth.synthetic import synthetic_panel
@@ -824,6 +824,21 @@ def test_a_forecast_too_large_to_hold_is_refused_before_it_is_drawn(fitted):
     steps = fitted.design.last_t[:, None] + np.arange(1.0, 40_000.0)
     with pytest.raises(BayesGrowthError, match="30 series × 39,999 steps × 500 samples holds"):
         fitted.simulate(steps)
+
+
+@pytest.mark.parametrize("command", ["forecast", "parameters"])
+def test_a_table_is_not_written_over_the_fit_it_reads(command, fitted, tmp_path):
+    """`forecast --fit fit.nc --out fit.nc` wrote its CSV over the fit and said "wrote 60 rows"."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+
+    path = fitted.save(tmp_path / "fit.nc")
+    saved = path.read_bytes()
+    result = CliRunner().invoke(app, [command, "--fit", str(path), "--out", str(path)])
+    assert isinstance(result.exception, OutputError), result.output
+    assert f"{path} is a saved fit: a table written there would replace it" in str(result.exception)
+    assert path.read_bytes() == saved
 
 
 def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):

@@ -31,7 +31,6 @@ from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaste
 from bayesgrowth.panel import Panel
 from bayesgrowth.scores import ERROR_COLUMNS, SHARE_COLUMNS
 from bayesgrowth.store import (
-    check_file_path,
     check_result_files,
     prepare_directory,
     write_csv,
@@ -403,9 +402,11 @@ def paper_table_cmd(
     data: DataOption = None,
 ) -> None:
     """Regenerate the paper's Table 1 (top models by last fine-tune count) with our fit status."""
+    from bayesgrowth.fitfile import check_table_path  # xarray: imported when needed
+
     if top < 1:
         raise DataError(f"--top must be at least 1, got {top}")
-    check_file_path(out)
+    check_table_path(out)
     table = paper_table(load_reported(data, metrics=("finetunes",)), top=top)
     write_csv(out, table, float_format="%.6g")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -423,11 +424,13 @@ def baseline_cmd(
 ) -> None:
     """Fit the paper's curve to every series; print the statuses and the match with the authors
     (on their axis and scale only: ``--axis years --m 1``)."""
+    from bayesgrowth.fitfile import check_table_path  # xarray: imported when needed
+
     if axis not in ("step", "years"):
         raise DataError(f"--axis must be step or years, not {axis!r}")
     if not 0 < m < math.inf:
         raise DataError(f"--m, the curve's scale, must be a positive number, not {m:g}")
-    check_file_path(out)
+    check_table_path(out)
     panel = load_reported(data, metrics=(metric,)).metric(metric)
     start = time.perf_counter()
     # The authors fitted on the years axis with m = 1; on another axis or scale μ or λ differ

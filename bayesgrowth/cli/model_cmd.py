@@ -11,7 +11,6 @@ import typer
 from bayesgrowth import defaults
 from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
 from bayesgrowth.store import (
-    check_file_path,
     check_result_files,
     prepare_directory,
     write_csv,
@@ -165,9 +164,11 @@ def register(app: typer.Typer) -> None:
         ] = defaults.FORECAST_SAMPLES,
     ) -> None:
         """Write forecasts of the cumulative count: mean and 5/25/50/75/95% quantiles per step."""
+        from bayesgrowth.fitfile import check_table_path
+
         if release_batch is not None and new_model_of is None:
             raise typer.BadParameter("goes with --new-model-of", param_hint="--release-batch")
-        check_file_path(out)
+        check_table_path(out)
         result = _load_warned(fit)
         if new_model_of is not None:
             table = result.forecast_new(
@@ -184,7 +185,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
     ) -> None:
         """Write λ, μ, σ posterior medians and 90% intervals per model, beside the paper's values."""
-        check_file_path(out)
+        from bayesgrowth.fitfile import check_table_path
+
+        check_table_path(out)
         table = _load_warned(fit).parameters()
         write_csv(out, table)
         print(f"wrote {len(table):,} rows to {out}")
