@@ -35,6 +35,7 @@ from bayesgrowth.curves import cumulative
 from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.errors import DataError
 from bayesgrowth.fitting import fit
+from bayesgrowth.forecast import check_size
 from bayesgrowth.panel import Panel
 from bayesgrowth.plots import plot_forecast
 from bayesgrowth.result import GrowthFit
@@ -185,6 +186,12 @@ def study_claim(
     mine = history.series.loc[history.series["organization"] == organization, "model"]
     if mine.empty:
         raise DataError(f"no {organization} download series is observed past day {first}")
+    # A series with no count on day F itself forecasts from its last day before F, so the
+    # horizon reaches the last reported day from the earliest of those. The forecast's size is
+    # known now: one too large to hold fails before the fit, not after it.
+    kept = history.series.set_index("model").loc[mine]
+    horizon = days[-1] - int(kept["last_t"].min())
+    check_size(len(history.series), horizon, min(n_samples, chains * draws))
     fitted = fit(
         history,
         "downloads",
@@ -195,10 +202,6 @@ def study_claim(
         sampler=sampler,
         progress=progress,
     )
-    # A series with no count on day F itself forecasts from its last day before F, so the
-    # horizon reaches the last reported day from the earliest of those.
-    kept = history.series.set_index("model").loc[mine]
-    horizon = days[-1] - int(kept["last_t"].min())
     forecast = fitted.forecast(horizon, n_samples=n_samples, seed=seed)
     forecast = forecast[forecast["model"].isin(mine) & (forecast["t"] <= days[-1])].drop(
         columns=["organization", "metric"]

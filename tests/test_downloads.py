@@ -451,6 +451,20 @@ def test_an_unknown_organisation_is_named_with_the_known_ones(panel):
         study_claim(panel, claim=CLAIM, organization="Deepseek", days=(29,), **TINY)
 
 
+def test_a_day_too_far_to_forecast_is_refused_before_the_fit(panel, monkeypatch):
+    """The forecast's size was checked only after the fit (12,000 draws by default), so
+    `deepseek --day 730` (811 series fitted) failed after minutes of sampling."""
+
+    def sampled(*args, **kwargs):
+        raise AssertionError("the fit was run before the forecast's size was checked")
+
+    monkeypatch.setattr("bayesgrowth.claims.fit", sampled)
+    with pytest.raises(
+        bayesgrowth.BayesGrowthError, match=r"12 series × 9,999,981 steps × 100 samples holds"
+    ):
+        study_claim(panel, claim=CLAIM, days=(10_000_000,), **TINY)
+
+
 def test_the_claim_figure_is_drawn_only_for_a_model_in_the_study(study):
     import matplotlib.pyplot as plt
 
