@@ -374,6 +374,8 @@ class GrowthFit:
                 "partial last month)"
             )
         horizon = int(ahead.max())
+        # Checked before the steps are built, as in forecast().
+        fc.check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
         steps = (first[:, None] + np.arange(horizon)[None, :]).astype(float)
         if "t_exact" in targets:
             # A target read part-way through its step (a partial last month) is forecast at the

@@ -819,6 +819,9 @@ def test_a_forecast_too_large_to_hold_is_refused_before_it_is_drawn(fitted):
     # built before the check, and numpy failed to allocate them (or they filled the memory).
     with pytest.raises(BayesGrowthError, match="30 series × 100,000,000,000 steps × 500 samples"):
         fitted.forecast(100_000_000_000)
+    far = pd.DataFrame({"model": [fitted.design.models[0]], "t": [100_000_000_000]})
+    with pytest.raises(BayesGrowthError, match="30 series × 99,999,999,9"):
+        fitted.predictive(far)
     with pytest.raises(BayesGrowthError, match="1 series × 2,000,000 steps × 300 samples holds"):
         fitted.forecast_new(fitted.design.organizations[0], 2_000_000, n_samples=300)
     steps = fitted.design.last_t[:, None] + np.arange(1.0, 40_000.0)
