@@ -57,6 +57,24 @@ def test_a_wrong_out_fails_before_the_data_are_read(
 
 
 @pytest.mark.parametrize(
+    "command", [["fit"], ["run"], ["backtest", "--as-of", "2024-08-18"], ["baseline"]]
+)
+def test_an_unknown_metric_fails_before_the_out_folder_is_made(
+    command, places, monkeypatch, capsys
+):
+    """The metric was checked only when the data loaded, after the command had made its
+    ``--out`` folder: a typo left an empty folder behind."""
+    file = {"fit": "fit.nc", "baseline": "fits.csv"}.get(command[0])
+    out = places["folder"] / "new" / (file or "results")
+    proc = run_main(
+        *command, "--metric", "finetune", "--data", places["data"], "--out", out,
+        monkeypatch=monkeypatch, capsys=capsys,
+    )  # fmt: skip
+    assert_one_line_error(proc, "unknown metric(s) 'finetune'; choose from finetunes, downloads")
+    assert not (places["folder"] / "new").exists()
+
+
+@pytest.mark.parametrize(
     ("command", "taken"),
     [
         (["run"], "forecasts-finetunes.png"),

@@ -25,7 +25,7 @@ from bayesgrowth.backtest import (
     run_backtest,
 )
 from bayesgrowth.baseline import P0, STATUSES, fit_panel, paper_table, with_authors
-from bayesgrowth.cli.options import DataOption, load_reported
+from bayesgrowth.cli.options import DataOption, known_metric, load_reported
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import QUANTILE_COLUMNS, Forecaster, make_forecaster
 from bayesgrowth.panel import Panel
@@ -284,6 +284,7 @@ def backtest(
         typer.Option(
             "--metric",
             help="finetunes or downloads (default: downloads with --first-days, else finetunes).",
+            callback=known_metric,
         ),
     ] = None,
     min_history: Annotated[
@@ -415,7 +416,9 @@ def paper_table_cmd(
 
 def baseline_cmd(
     out: Annotated[Path, typer.Option("--out", help="CSV file: one fit per series.")],
-    metric: Annotated[str, typer.Option("--metric", help="finetunes or downloads.")] = "finetunes",
+    metric: Annotated[
+        str, typer.Option("--metric", help="finetunes or downloads.", callback=known_metric)
+    ] = "finetunes",
     axis: Annotated[
         str, typer.Option("--axis", help="step (months or days) or years (the authors' axis).")
     ] = "step",

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from bayesgrowth.data import load_panel
-from bayesgrowth.panel import Panel
+from bayesgrowth.errors import DataError
+from bayesgrowth.panel import METRICS, Panel
 
 DataOption = Annotated[
     Path | None,
@@ -20,7 +21,20 @@ DataOption = Annotated[
         show_default=False,
     ),
 ]
-MetricOption = Annotated[str, typer.Option("--metric", help="Series kind: finetunes or downloads.")]
+
+
+def known_metric(value: str | None) -> str | None:
+    """Refuse an unknown ``--metric`` as the option is read (a typer callback), before a command
+    creates its ``--out`` folder or reads data; in the loader's words."""
+    if value is not None and value not in METRICS:
+        raise DataError(f"unknown metric(s) {value!r}; choose from {', '.join(METRICS)}")
+    return value
+
+
+MetricOption = Annotated[
+    str,
+    typer.Option("--metric", help="Series kind: finetunes or downloads.", callback=known_metric),
+]
 
 
 def load_reported(data: Path | None, metrics: tuple[str, ...]) -> Panel:
