@@ -180,6 +180,7 @@ def test_a_write_that_fails_is_one_error_naming_the_file(places):
         (["--holdout", "2", "--method", "paper,bayes", "--target-accept", "3"], "target_accept"),
         # these three were refused only after the data were read, without naming the option
         (["--history", "12"], "--history K keeps months 0 to K and forecasts month 12: K must"),
+        (["--history", "0"], "K must lie from 1 to 11, got 0"),
         (["--holdout", "0"], "--holdout must be at least 1, got 0"),
         (["--first-days", "30", "--target-day", "20"], "got F = 30, T = 20"),
     ],

@@ -67,7 +67,7 @@ def check_protocol(
     ------
     DataError
         For no protocol or several, ``--first-days`` without ``--target-day`` (or the reverse),
-        a ``--holdout`` below 1, a ``--history`` outside 0 to 11, a ``--first-days`` outside 0
+        a ``--holdout`` below 1, a ``--history`` outside 1 to 11, a ``--first-days`` outside 0
         to below ``--target-day``, ``--min-history`` below 0 or with a protocol other than
         ``--as-of``, or an ``--as-of`` that is not a date.
     """
@@ -90,10 +90,12 @@ def check_protocol(
         )
     if holdout is not None:
         check_holdout(holdout)
-    if history is not None and not 0 <= history < HISTORY_TARGET:
+    if history is not None and not 1 <= history < HISTORY_TARGET:
+        # K = 0 would keep month 0 alone, a count of 0 for every series: a forecast from no
+        # data, which is what `forecast --new-model-of` is for.
         raise DataError(
             f"--history K keeps months 0 to K and forecasts month {HISTORY_TARGET}: K must lie "
-            f"from 0 to {HISTORY_TARGET - 1}, got {history}"
+            f"from 1 to {HISTORY_TARGET - 1}, got {history}"
         )
     if first_days is not None and not 0 <= first_days < target_day:
         raise DataError(
