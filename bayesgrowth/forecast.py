@@ -59,7 +59,7 @@ def check_size(n_series: int, horizon: int, n_samples: int) -> None:
             f"a forecast of {n_series:,} series × {horizon:,} steps × {n_samples:,} samples "
             f"holds {values:,} draws ({values * 8 / 2**30:,.1f} GiB), more than the "
             f"{MAX_DRAWS:,} ({MAX_DRAWS * 8 / 2**30:g} GiB) a forecast may hold: ask for "
-            "fewer steps (--horizon) or samples (--samples), or forecast fewer series"
+            "a shorter horizon or fewer samples, or forecast fewer series"
         )
 
 

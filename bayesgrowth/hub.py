@@ -375,7 +375,7 @@ def _gave_up(exc: Exception, what: str, attempts: int, model: str) -> BayesGrowt
         host = f"{url.host}:{url.port}" if url.port else url.host
         return HubUnavailable(
             f"cannot reach the Hub at {url.scheme}://{host} ({what}, {attempts} tries for "
-            f"{model}); stopped; check the network or --endpoint, then {advice}"
+            f"{model}); stopped; check the network or the endpoint (--endpoint, HF_ENDPOINT), then {advice}"
         )
     return HubError(
         f"the Hub kept failing ({what}) after {attempts} tries; {advice}",

@@ -56,8 +56,8 @@ def test_downloads_stop_at_the_first_model_the_hub_cannot_be_reached_for(
     assert code == 1
     assert err.strip().splitlines()[-1] == (
         f"error: cannot reach the Hub at {closed_endpoint} (connection problem (ConnectError), "
-        "6 tries for acme/beta); stopped; check the network or --endpoint, then run the same "
-        "command again later: finished work is kept"
+        "6 tries for acme/beta); stopped; check the network or the endpoint (--endpoint, "
+        "HF_ENDPOINT), then run the same command again later: finished work is kept"
     )
     assert retried_models(err) == {"acme/beta"}  # no retries wasted on the models after it
     assert "acme/gamma" not in err and "other/delta" not in err

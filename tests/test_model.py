@@ -812,7 +812,7 @@ def test_a_forecast_too_large_to_hold_is_refused_before_it_is_drawn(fitted):
         BayesGrowthError,
         match=r"a forecast of 30 series × 1,000,000 steps × 500 samples holds 15,000,000,000 "
         r"draws \(111\.8 GiB\), more than the 536,870,912 \(4 GiB\) a forecast may hold: ask "
-        r"for fewer steps \(--horizon\) or samples \(--samples\)",
+        r"for a shorter horizon or fewer samples, or forecast fewer series",
     ):
         fitted.forecast(1_000_000)
     # A horizon whose steps alone would not fit in memory is refused as well: the steps were
