@@ -168,7 +168,7 @@ class Panel:
                 loaded = " or ".join(self.series["metric"].unique())
                 raise UnknownModelError(
                     f"unknown model id(s) {', '.join(map(repr, unknown))}: not among the "
-                    f"{loaded} series in {self.source}"
+                    f"{loaded} series in {self.source}{self._spelt(unknown)}"
                 )
             keep &= self.series["model"].isin(models)
         if organizations is not None:
@@ -193,6 +193,14 @@ class Panel:
                 )
         return self._keep(keep)
 
+    def _spelt(self, unknown: list[str]) -> str:
+        """What an unknown-model error adds for ids the data hold in another case: the Hub takes
+        ``cohereforai/aya-23-8b`` for ``CohereForAI/aya-23-8b``, the data hold the Hub's
+        spelling, and ids are compared as spelt. ``""`` when there is none."""
+        spelt = {m.casefold(): m for m in self.series["model"]}
+        hints = [f"{u!r} is {spelt[u.casefold()]!r}" for u in unknown if u.casefold() in spelt]
+        return f" (ids are case-sensitive here: {', '.join(hints)})" if hints else ""
+
     def series_of(self, model: str, metric: str) -> pd.DataFrame:
         """Observations of one series, ordered by ``t``."""
         obs = self.observations
@@ -201,7 +209,8 @@ class Panel:
             if not (self.series["model"] == model).any():
                 loaded = " or ".join(self.series["metric"].unique())
                 raise UnknownModelError(
-                    f"unknown model id {model!r}: not among the {loaded} series in {self.source}"
+                    f"unknown model id {model!r}: not among the {loaded} series in "
+                    f"{self.source}{self._spelt([model])}"
                 )
             raise UnknownModelError(f"model {model!r} has no {metric} series in {self.source}")
         return out.reset_index(drop=True)

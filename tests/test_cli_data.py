@@ -153,6 +153,15 @@ def test_unknown_model_through_main(tmp_path, monkeypatch, capsys):
     args = ["data", "show", "--model", "nobody/nothing", "--data", root]
     proc = run_main(*args, monkeypatch=monkeypatch, capsys=capsys)
     assert_one_line_error(proc, "unknown model id 'nobody/nothing'")
+    # the Hub takes an id in any case, the data hold its spelling: a hint names it
+    args = ["data", "show", "--model", "ACME/alpha", "--data", root]
+    proc = run_main(*args, monkeypatch=monkeypatch, capsys=capsys)
+    assert_one_line_error(proc, "(ids are case-sensitive here: 'ACME/alpha' is 'acme/alpha')")
+    args = ["fit", "--model", "acme/Alpha", "--model", "nobody/x", "--data", root]
+    proc = run_main(*args, "--out", tmp_path / "f.nc", monkeypatch=monkeypatch, capsys=capsys)
+    assert proc.stderr.splitlines()[-1].endswith(
+        "(ids are case-sensitive here: 'acme/Alpha' is 'acme/alpha')"
+    )
 
 
 def test_a_model_fit_of_a_metric_without_it_names_the_metric_and_data(
