@@ -871,6 +871,24 @@ def test_forecast_command_repeats_the_fits_sampling_problems(fitted, tmp_path):
     )
 
 
+def test_forecast_command_says_when_it_has_fewer_draws_than_asked(fitted, tmp_path):
+    """``--samples`` above the fit's chains × draws used them all without a word."""
+    from typer.testing import CliRunner
+
+    from bayesgrowth.cli import app
+
+    path = fitted.save(tmp_path / "fit.nc")
+    held = fitted.config.sampler.chains * fitted.config.sampler.draws
+    args = ["forecast", "--fit", str(path), "--horizon", "2", "--out", str(tmp_path / "f.csv")]
+    result = CliRunner().invoke(app, [*args, "--samples", str(held + 1)])
+    assert result.exit_code == 0, result.output
+    assert f"holds {held:,} posterior draws (chains × draws): the forecast simulates {held:,}" in (
+        result.output
+    )
+    quiet = CliRunner().invoke(app, [*args, "--samples", str(held)])
+    assert quiet.exit_code == 0 and "posterior draws" not in quiet.output
+
+
 def test_forecast_command_forecasts_a_new_model_of_a_release_batch(fitted, tmp_path):
     from typer.testing import CliRunner
 

@@ -170,6 +170,14 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("goes with --new-model-of", param_hint="--release-batch")
         check_table_path(out)
         result = _load_warned(fit)
+        post = result.idata["posterior"]
+        held = post.sizes["chain"] * post.sizes["draw"]
+        if samples > held:
+            print(
+                f"note: {fit} holds {held:,} posterior draws (chains × draws): the forecast "
+                f"simulates {held:,} per series, not the {samples:,} asked for",
+                file=sys.stderr,
+            )
         if new_model_of is not None:
             table = result.forecast_new(
                 new_model_of, horizon, release_batch=release_batch or 1, n_samples=samples
