@@ -260,29 +260,27 @@ def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
             raise not_utf8(path) from None
         except (OSError, csv.Error) as exc:
             raise DataError(f"cannot read its header ({exc})", file=str(path)) from None
-        for column in filter(_DAY.match, header):
-            try:
-                days.append((pd.Timestamp(column), str(path), column))
-            except ValueError:
-                pass
+        days += [
+            (_day(column, str(path)), str(path), column) for column in header if _DAY.match(column)
+        ]
     return days
+
+
+def _day(column: str, path: str) -> pd.Timestamp:
+    """The date of a download file's day column; an impossible one (``2025-02-31``) is an
+    error naming the file and column."""
+    try:
+        return pd.Timestamp(column)
+    except ValueError:
+        raise DataError(
+            f"day column {column!r} is not a valid date", file=path, row=1, column=column
+        ) from None
 
 
 def _day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
     """The day columns of a download file and their dates; an impossible date is an error."""
     columns = [c for c in frame.columns if _DAY.match(c)]
-    days = []
-    for column in columns:
-        try:
-            days.append(pd.Timestamp(column))
-        except ValueError:
-            raise DataError(
-                f"day column {column!r} is not a valid date",
-                file=frame.attrs["path"],
-                row=1,
-                column=column,
-            ) from None
-    return columns, days
+    return columns, [_day(column, frame.attrs["path"]) for column in columns]
 
 
 def _created_at(frame: pd.DataFrame, data_date: pd.Timestamp) -> pd.Series:

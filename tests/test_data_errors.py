@@ -343,6 +343,17 @@ def test_bad_header_names_file_and_line_1(tmp_path, kind, corrupt, says):
     assert_names(err.value, file, 1)
 
 
+def test_an_impossible_day_column_is_named_when_only_fine_tunes_are_loaded(tmp_path):
+    """The download headers still date the data then; an impossible day among them was skipped
+    without a word, so the data could be dated by another column."""
+    table = download_table()
+    table.rename(DAYS[8], "2025-02-31 00:00:00")
+    root, file = snapshot_with(tmp_path, "download", table)
+    with pytest.raises(DataError, match="'2025-02-31 00:00:00' is not a valid date") as err:
+        bg.load_panel(root, metrics=("finetunes",))
+    assert_names(err.value, file, 1, column="2025-02-31 00:00:00")
+
+
 @pytest.mark.parametrize("kind", ["finetune", "download"])
 def test_empty_file(tmp_path, kind):
     root, file = snapshot_with(tmp_path, kind, finetune_table())
