@@ -33,7 +33,8 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     DataError
-        If the file is missing, empty or unreadable, lacks a column, or names a method the
+        If the file is missing, empty, unreadable or without rows, lacks or repeats a column,
+        or names a method the
         backtest does not know or a score it does not compute (either would show as a blank,
         like a method that did not run).
     """
@@ -62,11 +63,18 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
         raise DataError(
             f"not a readable CSV file ({' '.join(str(exc).split())})", file=str(path)
         ) from None
+    # pandas renames a repeated column ("method.1"), which would leave one of the two unread
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0]
+    repeated = header[header.duplicated()]
+    if not repeated.empty:
+        raise DataError(f"the header repeats the column {repeated.iat[0]!r}", file=str(path), row=1)
     missing = [c for c in ANCHOR_COLUMNS if c not in table.columns]
     if missing:
         raise DataError(f"the anchors file lacks column(s) {', '.join(missing)}", file=str(path))
     table.index = record_lines(path, len(table))  # CSV line numbers: the header is line 1
     table = table[table.apply(lambda column: column.str.strip().ne("")).any(axis=1)]
+    if table.empty:  # nothing to print beside the scores: a file cut short, or the wrong one
+        raise DataError("the anchors file has a header but no rows", file=str(path))
     for column, known in (("method", known_forecasters()), ("score", SCORE_COLUMNS)):
         unknown = ~table[column].isin(known).to_numpy()
         if unknown.any():

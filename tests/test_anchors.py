@@ -59,6 +59,13 @@ def test_bad_anchor_files(tmp_path):
     )
     with pytest.raises(DataError, match="line 6: unknown method 'linear_trend'"):
         read_anchors(path)
+    # a header alone printed an empty table; a repeated column was renamed "method.1" by pandas
+    path.write_text("method,score,anchor,source\n\n")
+    with pytest.raises(DataError, match="anchors.csv: the anchors file has a header but no rows"):
+        read_anchors(path)
+    path.write_text("method,score,anchor,source,method\npaper,n,791,x,bayes\n")
+    with pytest.raises(DataError, match="line 1: the header repeats the column 'method'"):
+        read_anchors(path)
     path.write_text(ANCHORS.replace("\npaper,n", "\n \npaper,n"))  # a blank line is no row
     assert read_anchors(path)["method"].tolist() == ["linear-trend", "paper", "bayes", "paper"]
 
