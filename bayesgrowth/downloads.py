@@ -110,8 +110,9 @@ def collect_downloads(
     _refuse_future(day)
     directory = store / DOWNLOAD_DIR
     result = DownloadResult(day=day)
-    done = recorded_on(directory, models, day)
     stored = stored_models(directory)
+    models = _as_stored(models, stored, log)
+    done = recorded_on(directory, models, day)
     failures = []
     for i, model in enumerate(models, 1):
         tag = f"[{i}/{len(models)}] {model}"
@@ -151,6 +152,23 @@ def collect_downloads(
             f"same command fetches only these: {summary(failures)}"
         )
     return result
+
+
+def _as_stored(models: Sequence[str], stored: set[str], log: Log) -> list[str]:
+    """``models``, each id the store holds in another case spelt as the store does (logged).
+
+    The Hub takes an id in any case; recorded as typed, it would start a second row of the
+    model, which the loader refuses as a duplicate.
+    """
+    spelt = {m.casefold(): m for m in stored}
+    out = []
+    for model in models:
+        same = spelt.get(model.casefold(), model)
+        if same != model and model not in stored:
+            log(f"{model}: the store holds it as {same}; recorded under that id")
+            model = same
+        out.append(model)
+    return out
 
 
 def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:

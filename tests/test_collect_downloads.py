@@ -193,6 +193,29 @@ def test_a_model_the_hub_knows_by_another_id_is_not_recorded_under_the_old_one(
     assert "acme/old-alpha,8,10," in (tmp_path / "download" / "acme.csv").read_text()
 
 
+def test_a_stored_model_typed_in_another_case_goes_on_in_its_row(tmp_path, capfd, monkeypatch):
+    """The Hub takes an id in any case: recorded as typed, a stored model's count started a
+    second row, which the loader refuses as a duplicate (ids differing in case only)."""
+    hub_env(monkeypatch, tmp_path)
+    hub = FakeHub()
+    set_counts(hub, alpha=10)
+    hub.add_alias("ACME/Alpha", "acme/alpha")
+    (tmp_path / "download").mkdir()
+    (tmp_path / "download" / "acme.csv").write_text(
+        "model,2025-01-31 00:00:00,created_at\nacme/alpha,8,2024-12-01 00:00:00+00:00\n"
+    )
+    with hub:
+        code, _, err = run_cli(
+            capfd, monkeypatch, "collect", "downloads", "--model", "ACME/Alpha",
+            "--store", tmp_path, "--date", "2025-02-01", "--endpoint", hub.url,
+        )  # fmt: skip
+    assert code == 0, err
+    assert "ACME/Alpha: the store holds it as acme/alpha; recorded under that id" in err
+    assert (tmp_path / "download" / "acme.csv").read_text().splitlines()[1:] == [
+        "acme/alpha,8,10,2024-12-01 00:00:00+00:00"
+    ]
+
+
 def test_a_model_list_saved_with_a_byte_order_mark_is_read_and_a_bad_line_named(
     tmp_path, capfd, monkeypatch
 ):
