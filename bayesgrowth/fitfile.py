@@ -246,12 +246,20 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
     return tree
 
 
+_FIT_ATTRS = ("config", "diagnostics", "data_hash", "bayesgrowth_version")
+"""The attributes every saved fit has (``libraries`` is absent from older ones)."""
+
+
 def _check_complete(tree: xr.DataTree, path: Path) -> None:
-    """Refuse a fit with a group or design array missing, or non-finite draws or design values.
+    """Refuse a fit with an attribute, a group or a design array missing, or non-finite draws or
+    design values.
 
     A zarr store that lost chunk files (an interrupted copy) reads them as NaN without a word; the
     forecasts would then be silently wrong. The authors' estimates (``paper_*``) may be NaN.
     """
+    absent = [a for a in _FIT_ATTRS if a not in tree.attrs]
+    if absent:
+        raise FitFileError(f"{path} is damaged: it lacks the attribute(s) {', '.join(absent)}")
     for group, names in (("posterior", ()), ("sample_stats", ()), ("design", tuple(_DIMS))):
         if group not in tree.children:
             raise FitFileError(f"{path} is damaged: it has no {group!r} group")

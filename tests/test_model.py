@@ -378,6 +378,14 @@ def test_load_rejects_a_damaged_zarr_fit(fitted, tmp_path):
     with pytest.raises(FitFileError, match="is damaged: its design lacks last_value"):
         bayesgrowth.load(gone)
     bayesgrowth.load(store)  # the intact store still loads
+    # a fit without its settings was a bare KeyError: 'config'
+    from bayesgrowth.fitfile import read_tree, write_tree
+
+    tree = read_tree(store)
+    del tree.attrs["config"]
+    bare = write_tree(tree, tmp_path / "bare.nc")
+    with pytest.raises(FitFileError, match="bare.nc is damaged: it lacks the attribute.s. config"):
+        bayesgrowth.load(bare)
 
 
 @pytest.mark.slow
