@@ -427,8 +427,10 @@ def baseline_cmd(
     m: Annotated[float, typer.Option("--m", help="The curve's fixed scale.")] = 1.0,
     data: DataOption = None,
 ) -> None:
-    """Fit the paper's curve to every series; print the statuses and the match with the authors
-    (on their axis and scale only: ``--axis years --m 1``)."""
+    """Fit the paper's curve to every series; print the statuses and the match with the authors.
+
+    The match is shown on their axis and scale only: --axis years --m 1.
+    """
     from bayesgrowth.fitfile import check_table_path  # xarray: imported when needed
 
     if axis not in ("step", "years"):

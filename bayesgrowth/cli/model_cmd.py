@@ -217,11 +217,13 @@ def register(app: typer.Typer) -> None:
         ] = 12,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     ) -> None:
-        """The main job: fit every series, then write fit, forecasts (table and a figure of the
-        largest series' bands), the prior predictive check, parameters, the authors' extreme
-        curve fits beside ours (where the data carry their estimates), organisation summaries
-        and diagnostics. What an earlier run of the metric wrote there is removed once the fit
-        is done."""
+        """The main job: fit every series, then write the fit, forecasts, figures and tables.
+
+        Beside the fit: forecasts (table and a figure of the largest series' bands), the prior
+        predictive check, parameters, the authors' extreme curve fits beside ours (where the
+        data carry their estimates), organisation summaries and diagnostics. What an earlier
+        run of the metric wrote there is removed once the fit is done.
+        """
         from bayesgrowth.fitfile import check_save_path
         from bayesgrowth.fitting import SamplerSettings
         from bayesgrowth.forecast import check_size
