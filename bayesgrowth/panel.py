@@ -133,6 +133,15 @@ class Panel:
             ["metric", "organization", "model"], ignore_index=True
         )
 
+    def __repr__(self) -> str:
+        """What the panel holds, in one line (the dataclass default printed every table)."""
+        sizes = self.series.groupby("metric").size()
+        held = ", ".join(f"{n:,} {metric} series" for metric, n in sizes.items()) or "no series"
+        return (
+            f"Panel({held}, {len(self.observations):,} observations, "
+            f"data date {self.data_date:%Y-%m-%d}, source {self.source!r})"
+        )
+
     # --- selection -------------------------------------------------------------------------
     def metric(self, metric: str) -> Panel:
         """The panel restricted to one metric (``finetunes`` or ``downloads``)."""

@@ -217,6 +217,15 @@ class TestPanelOperations:
         with pytest.raises(UnknownModelError, match="'BAAI/AltCLIP' has no downloads series"):
             real.series_of("BAAI/AltCLIP", "downloads")
 
+    def test_repr_is_one_line_of_sizes(self, real):
+        """The dataclass default printed both tables in full in a notebook."""
+        apple = real.select(organizations=["Apple"]).metric("finetunes")
+        assert len(apple.observations) > 1000
+        assert repr(apple) == (
+            f"Panel(101 finetunes series, {len(apple.observations):,} observations, data date "
+            f"2025-02-21, source {real.source!r})"
+        )
+
     def test_metric(self, real):
         assert set(real.metric("downloads").series["metric"]) == {"downloads"}
         with pytest.raises(DataError, match="unknown metric 'likes'"):
