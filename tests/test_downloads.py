@@ -403,6 +403,24 @@ def test_the_paper_curve_is_labelled_with_its_fit_status(study, status, label):
     plt.close(fig)
 
 
+def test_a_log_scale_figure_starts_at_one_download(study):
+    """The paper's curve is near 1e-14 in its first days: the log axis ran down to it, and
+    squeezed the counts into the top of the panel."""
+    import matplotlib.pyplot as plt
+
+    model = "deepseek-ai/small"
+    fig, ax = plot_model(study, model, log=True)
+    above = ax.get_ylim()[0]
+    assert above > 1  # where nothing is drawn below one download, the axis is left as it is
+    tiny = study.paper_curves.assign(
+        value=study.paper_curves["value"].where(study.paper_curves["model"] != model, 1e-14)
+    )
+    fig2, ax2 = plot_model(dataclasses.replace(study, paper_curves=tiny), model, log=True)
+    assert ax2.get_ylim()[0] == 1
+    plt.close(fig)
+    plt.close(fig2)
+
+
 def test_dormant_forecast_stays_sensible(panel, fitted):
     never = fitted.forecast(5, n_samples=400).set_index("model").loc["acme/never"]
     assert (never["q05"] >= 0).all() and np.isfinite(never["mean"]).all()
