@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 from huggingface_hub import HfApi
 
-from bayesgrowth.data import AS_OF_FILE, FINETUNE_DIR, read_as_of
+from bayesgrowth.data import FINETUNE_DIR
+from bayesgrowth.datadate import AS_OF_FILE, read_as_of
 from bayesgrowth.errors import BayesGrowthError, HubError
 from bayesgrowth.hub import (
     DEFAULT_RETRY,
