@@ -22,7 +22,7 @@ import xarray as xr
 
 from bayesgrowth import defaults
 from bayesgrowth import forecast as fc
-from bayesgrowth.design import BLOCK_STEPS, Design
+from bayesgrowth.design import Design
 from bayesgrowth.diagnostics import Diagnostics
 from bayesgrowth.errors import BayesGrowthError, UnknownModelError
 from bayesgrowth.fitfile import (
@@ -32,6 +32,7 @@ from bayesgrowth.fitfile import (
     read_tree,
     write_tree,
 )
+from bayesgrowth.posterior import PosteriorDraws
 
 if TYPE_CHECKING:
     from bayesgrowth.fitting import FitConfig
@@ -88,76 +89,10 @@ class GrowthFit:
         # The versions the posterior was sampled with: this environment's for a new fit.
         self.libraries: dict[str, str] = library_versions() if libraries is None else libraries
 
-    # --- posterior access --------------------------------------------------------------------
-    def _draws(self, name: str, n_samples: int) -> np.ndarray:
-        """Posterior of ``name`` as (..., n_samples), evenly thinned over chains × draws."""
-        values = self.idata["posterior"][name].transpose("chain", "draw", ...).values
-        # Chains one after the other, reshaped by explicit sizes: a variable with no elements (the
-        # series parameters of a fit with no active series) cannot be stacked by xarray.
-        chains, draws, *shape = values.shape
-        stacked = np.moveaxis(values.reshape(chains * draws, *shape), 0, -1)
-        total = stacked.shape[-1]
-        pick = np.linspace(0, total - 1, min(n_samples, total)).round().astype(int)
-        return stacked[..., pick]
-
-    def _optional_draws(
-        self, name: str, n_samples: int, absent: np.ndarray | float
-    ) -> np.ndarray | float:
-        """:meth:`_draws` of ``name``, or ``absent`` where this metric's model has no such term."""
-        return self._draws(name, n_samples) if name in self.idata["posterior"] else absent
-
-    def _curve(self, n_samples: int) -> fc.CurveDraws:
-        d = self.design
-        org = d.series_org[d.active]
-        alpha = np.exp(
-            self._draws("disp_org", n_samples)[org]
-            + self._draws("disp_size", n_samples) * d.size[:, None]
-        )
-        return fc.CurveDraws(
-            log_lam=self._draws("log_lam", n_samples),
-            mu=self._draws("mu", n_samples),
-            log_sigma=self._draws("log_sigma", n_samples),
-            alpha=alpha,
-            recent=self._optional_draws("recent", n_samples, 0.0),
-            pace_spread=self._optional_draws("s_recent", n_samples, 0.0),
-            pace_window=max(int(self.config.priors.recent_steps), 1),
-            block=BLOCK_STEPS[d.metric],
-        )
-
-    def _pause(self, n_samples: int, size: np.ndarray) -> fc.PauseDraws | None:
-        """Pause term of series of (centred) ``size``, or ``None`` for a metric without one."""
-        if "pause_g" not in self.idata["posterior"]:
-            return None
-        intercept = (
-            self._draws("pause_g", n_samples)[None, :]
-            + self._draws("pause_size", n_samples)[None, :] * np.asarray(size)[:, None]
-        )
-        return fc.PauseDraws(intercept, self._draws("pause_slope", n_samples))
-
-    def _new_size(self) -> float:
-        """The centred size covariate of a series that has just got its first count."""
-        d = self.design
-        centre = np.log1p(d.last_value[d.active]).mean() if len(d.active) else 0.0
-        return float(np.log1p(1.0) - centre)
-
-    def _population(
-        self, org: np.ndarray, n_samples: int, rng: np.random.Generator
-    ) -> fc.CurveDraws:
-        """Curve parameters of new series of organisations ``org``, drawn from the hierarchy."""
-        out = {}
-        for name in ("log_lam", "mu", "log_sigma"):
-            out[name] = self._draws(f"org_{name}", n_samples)[org]
-        # σ is an organisation value (shared by all organisations for fine-tunes); λ and μ vary
-        # by series around their org means.
-        for name in ("log_lam", "mu"):
-            out[name] = out[name] + self._draws(f"s_{name}", n_samples) * rng.standard_normal(
-                out[name].shape
-            )
-        alpha = np.exp(
-            self._draws("disp_org", n_samples)[org]
-            + self._draws("disp_size", n_samples) * self._new_size()
-        )
-        return fc.CurveDraws(alpha=alpha, block=BLOCK_STEPS[self.design.metric], **out)
+    @property
+    def _posterior(self) -> PosteriorDraws:
+        """The posterior read as the forecast's draws."""
+        return PosteriorDraws(self.idata["posterior"], self.design, self.config.priors.recent_steps)
 
     # --- forecasts ---------------------------------------------------------------------------
     def simulate(
@@ -198,22 +133,22 @@ class GrowthFit:
         check_whole("the number of samples", n_samples)
         steps = np.asarray(steps, dtype=float)
         _check_steps(steps, d)
-        fc.check_size(d.n_series, steps.shape[1], min(n_samples, self._n_draws()))
+        fc.check_size(d.n_series, steps.shape[1], min(n_samples, self._posterior.n_draws))
         rng = self._rng(seed)
         # Series at zero draw from a stream of their own (spawning takes no number from ``rng``),
         # so that no forecast depends on the horizon of the others' forecasts.
         rng_dormant = rng.spawn(1)[0]
-        out = np.empty((d.n_series, steps.shape[1], min(n_samples, self._n_draws())))
+        out = np.empty((d.n_series, steps.shape[1], min(n_samples, self._posterior.n_draws)))
         if len(d.active):
             a = d.active
             out[a] = fc.grow(
-                self._curve(n_samples),
+                self._posterior.curve(n_samples),
                 d.last_t_exact[a] - d.origin[a],
                 d.last_value[a],
                 steps[a] - d.origin[a, None],
                 rng,
                 self.config.m,
-                self._pause(n_samples, d.size),
+                self._posterior.pause(n_samples, d.size),
                 d.last_run[a],
             )
         dormant = np.setdiff1d(np.arange(d.n_series), a if len(d.active) else [])
@@ -241,26 +176,13 @@ class GrowthFit:
         """Series of organisations ``org`` and release batches ``batch`` still at zero, last seen
         so at ``start``: onset hazard, then a population curve."""
         return fc.dormant(
-            self._onset(org, batch, n_samples),
-            self._population(org, n_samples, rng),
+            self._posterior.onset(org, batch, n_samples),
+            self._posterior.population(org, n_samples, rng),
             steps,
             rng,
             self.config.m,
-            self._pause(n_samples, np.full(len(org), self._new_size())),
+            self._posterior.pause(n_samples, np.full(len(org), self._posterior.new_size())),
             start,
-        )
-
-    def _onset(self, org: np.ndarray, batch: np.ndarray, n_samples: int) -> fc.OnsetDraws:
-        """Onset hazard draws for series of organisations ``org`` and release batches ``batch``."""
-        offset = np.log(batch) - self.design.onset_batch_centre
-        return fc.OnsetDraws(
-            self._draws("onset_org", n_samples)[org]
-            + offset[:, None] * self._optional_draws("onset_batch", n_samples, 0.0),
-            self._optional_draws(
-                "onset_slope", n_samples, np.zeros(min(n_samples, self._n_draws()))
-            ),
-            self._draws("onset_frailty", n_samples),
-            self.design.onset_centre,
         )
 
     def _rng(self, seed: int | None) -> np.random.Generator:
@@ -280,10 +202,6 @@ class GrowthFit:
         """Each series' first forecast step, the one after its last complete step: the end of a
         partial last month k (read at k − 1 < t_exact < k) is still to come, so it is k."""
         return np.floor(self.design.last_t_exact).astype(int) + 1
-
-    def _n_draws(self) -> int:
-        post = self.idata["posterior"]
-        return int(post.sizes["chain"] * post.sizes["draw"])
 
     def forecast(
         self, horizon: int, *, n_samples: int = defaults.FORECAST_SAMPLES, seed: int | None = None
@@ -316,7 +234,7 @@ class GrowthFit:
         _check_request(horizon, n_samples)
         d = self.design
         # Checked before the steps are built: those of a horizon far too long fill the memory.
-        fc.check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
+        fc.check_size(d.n_series, horizon, min(n_samples, self._posterior.n_draws))
         steps = self._first_steps()[:, None] + np.arange(horizon)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return self._table(np.arange(d.n_series), steps, samples)
@@ -375,7 +293,7 @@ class GrowthFit:
             )
         horizon = int(ahead.max())
         # Checked before the steps are built, as in forecast().
-        fc.check_size(d.n_series, horizon, min(n_samples, self._n_draws()))
+        fc.check_size(d.n_series, horizon, min(n_samples, self._posterior.n_draws))
         steps = (first[:, None] + np.arange(horizon)[None, :]).astype(float)
         if "t_exact" in targets:
             # A target read part-way through its step (a partial last month) is forecast at the
@@ -434,7 +352,7 @@ class GrowthFit:
             hazard has no release-batch slope (downloads), where it would change nothing.
         """
         _check_request(horizon, n_samples)
-        fc.check_size(1, horizon, min(n_samples, self._n_draws()))
+        fc.check_size(1, horizon, min(n_samples, self._posterior.n_draws))
         check_whole("the release batch", release_batch)
         d = self.design
         if release_batch != 1 and "onset_batch" not in self.idata["posterior"]:
@@ -509,7 +427,9 @@ class GrowthFit:
             ("log_sigma", "sigma", np.exp),
         ):
             q = np.quantile(
-                transform(self._draws(name, self._n_draws())), [0.05, 0.5, 0.95], axis=-1
+                transform(self._posterior.draws(name, self._posterior.n_draws)),
+                [0.05, 0.5, 0.95],
+                axis=-1,
             )
             for i, suffix in enumerate(("q05", "median", "q95")):
                 col = np.full(d.n_series, np.nan)
@@ -521,7 +441,9 @@ class GrowthFit:
         table.loc[d.active, "clock_start"] = d.origin[d.active]
         if "recent" in self.idata["posterior"]:
             col = np.full(d.n_series, np.nan)
-            col[d.active] = np.median(np.exp(self._draws("recent", self._n_draws())), axis=-1)
+            col[d.active] = np.median(
+                np.exp(self._posterior.draws("recent", self._posterior.n_draws)), axis=-1
+            )
             table["recent_rate_median"] = col
         if self.paper_fits is not None:
             paper = self.paper_fits.reindex(d.models)
@@ -540,7 +462,7 @@ class GrowthFit:
         count by then.
         """
         d = self.design
-        n = self._n_draws()
+        n = self._posterior.n_draws
         table = pd.DataFrame(
             {
                 "organization": d.organizations,
@@ -548,14 +470,18 @@ class GrowthFit:
                 "active": np.bincount(d.series_org[d.active], minlength=len(d.organizations)),
             }
         )
-        table["lambda_median"] = np.median(np.exp(self._draws("org_log_lam", n)), axis=-1)
-        table["mu_median"] = np.median(self._draws("org_mu", n), axis=-1)
-        table["sigma_median"] = np.median(np.exp(self._draws("org_log_sigma", n)), axis=-1)
+        table["lambda_median"] = np.median(np.exp(self._posterior.draws("org_log_lam", n)), axis=-1)
+        table["mu_median"] = np.median(self._posterior.draws("org_mu", n), axis=-1)
+        table["sigma_median"] = np.median(
+            np.exp(self._posterior.draws("org_log_sigma", n)), axis=-1
+        )
         orgs = np.arange(len(d.organizations))
-        onset = self._onset(orgs, np.ones(len(orgs)), n)
+        onset = self._posterior.onset(orgs, np.ones(len(orgs)), n)
         for k in (1, 12):
             table[f"onset_prob_step{k}"] = np.median(onset.probability(np.full((1, 1), k)), axis=-1)
-        table["dispersion_median"] = np.median(np.exp(self._draws("disp_org", n)), axis=-1)
+        table["dispersion_median"] = np.median(
+            np.exp(self._posterior.draws("disp_org", n)), axis=-1
+        )
         return table
 
     def diagnostics(self) -> Diagnostics:

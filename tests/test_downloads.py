@@ -381,8 +381,8 @@ def test_a_forecast_week_has_the_fitted_weekly_dispersion():
 
 
 def test_download_forecasts_draw_days_from_the_weekly_dispersion(fitted):
-    assert fitted._curve(10).block == BLOCK_STEPS["downloads"] == 7
-    assert fitted._population(np.array([0]), 10, np.random.default_rng(0)).block == 7
+    assert fitted._posterior.curve(10).block == BLOCK_STEPS["downloads"] == 7
+    assert fitted._posterior.population(np.array([0]), 10, np.random.default_rng(0)).block == 7
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,7 @@ def test_a_series_at_zero_in_a_partial_month_can_start_in_the_rest_of_that_month
     fit = bayesgrowth.fit(panel, "finetunes", draws=50, tune=50, chains=1, seed=2, progress=False)
     steps = np.full((2, 1), 4.0)
     started = np.mean([(fit.simulate(steps, seed=s)[:, 0] > 0).mean(axis=1) for s in range(200)], 0)
-    onset = fit._onset(fit.design.series_org, fit.design.release_batch, 50)
+    onset = fit._posterior.onset(fit.design.series_org, fit.design.release_batch, 50)
 
     def log_survival(x: float) -> np.ndarray:
         hazard = onset.cumulative_hazard(np.full((2, 1), x))

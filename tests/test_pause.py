@@ -36,7 +36,7 @@ def test_zero_runs_count_quiet_steps_after_the_first_growth():
 def test_series_size_is_centred_over_the_active_series():
     """The size covariate of the dispersion and the pause is log(1 + last count) minus its mean
     over the active series: the forecast takes a new series' size, log 2, relative to that
-    same mean (GrowthFit._new_size), and the priors of the intercepts are for an average series."""
+    same mean (PosteriorDraws.new_size), and the priors of the intercepts are for an average series."""
     panel = make_panel({"org/a": [0, 1, 3], "org/b": [0, 10, 40], "org/never": [0, 0, 0]})
     design = build_design(panel, "finetunes")
     raw = np.log1p([3.0, 40.0])
