@@ -90,6 +90,11 @@ class GrowthFit:
         self.libraries: dict[str, str] = library_versions() if libraries is None else libraries
 
     @property
+    def n_draws(self) -> int:
+        """Chains × draws: the most posterior draws a forecast simulates, one path each."""
+        return self._posterior.n_draws
+
+    @property
     def _posterior(self) -> PosteriorDraws:
         """The posterior read as the forecast's draws."""
         return PosteriorDraws(self.idata["posterior"], self.design, self.config.priors.recent_steps)
@@ -133,12 +138,12 @@ class GrowthFit:
         check_whole("the number of samples", n_samples)
         steps = np.asarray(steps, dtype=float)
         _check_steps(steps, d)
-        fc.check_size(d.n_series, steps.shape[1], min(n_samples, self._posterior.n_draws))
+        fc.check_size(d.n_series, steps.shape[1], min(n_samples, self.n_draws))
         rng = self._rng(seed)
         # Series at zero draw from a stream of their own (spawning takes no number from ``rng``),
         # so that no forecast depends on the horizon of the others' forecasts.
         rng_dormant = rng.spawn(1)[0]
-        out = np.empty((d.n_series, steps.shape[1], min(n_samples, self._posterior.n_draws)))
+        out = np.empty((d.n_series, steps.shape[1], min(n_samples, self.n_draws)))
         if len(d.active):
             a = d.active
             out[a] = fc.grow(
@@ -234,7 +239,7 @@ class GrowthFit:
         _check_request(horizon, n_samples)
         d = self.design
         # Checked before the steps are built: those of a horizon far too long fill the memory.
-        fc.check_size(d.n_series, horizon, min(n_samples, self._posterior.n_draws))
+        fc.check_size(d.n_series, horizon, min(n_samples, self.n_draws))
         steps = self._first_steps()[:, None] + np.arange(horizon)[None, :]
         samples = self.simulate(steps, n_samples=n_samples, seed=seed)
         return self._table(np.arange(d.n_series), steps, samples)
@@ -293,7 +298,7 @@ class GrowthFit:
             )
         horizon = int(ahead.max())
         # Checked before the steps are built, as in forecast().
-        fc.check_size(d.n_series, horizon, min(n_samples, self._posterior.n_draws))
+        fc.check_size(d.n_series, horizon, min(n_samples, self.n_draws))
         steps = (first[:, None] + np.arange(horizon)[None, :]).astype(float)
         if "t_exact" in targets:
             # A target read part-way through its step (a partial last month) is forecast at the
@@ -352,7 +357,7 @@ class GrowthFit:
             hazard has no release-batch slope (downloads), where it would change nothing.
         """
         _check_request(horizon, n_samples)
-        fc.check_size(1, horizon, min(n_samples, self._posterior.n_draws))
+        fc.check_size(1, horizon, min(n_samples, self.n_draws))
         check_whole("the release batch", release_batch)
         d = self.design
         if release_batch != 1 and "onset_batch" not in self.idata["posterior"]:
@@ -427,7 +432,7 @@ class GrowthFit:
             ("log_sigma", "sigma", np.exp),
         ):
             q = np.quantile(
-                transform(self._posterior.draws(name, self._posterior.n_draws)),
+                transform(self._posterior.draws(name, self.n_draws)),
                 [0.05, 0.5, 0.95],
                 axis=-1,
             )
@@ -442,7 +447,7 @@ class GrowthFit:
         if "recent" in self.idata["posterior"]:
             col = np.full(d.n_series, np.nan)
             col[d.active] = np.median(
-                np.exp(self._posterior.draws("recent", self._posterior.n_draws)), axis=-1
+                np.exp(self._posterior.draws("recent", self.n_draws)), axis=-1
             )
             table["recent_rate_median"] = col
         if self.paper_fits is not None:
@@ -462,7 +467,7 @@ class GrowthFit:
         count by then.
         """
         d = self.design
-        n = self._posterior.n_draws
+        n = self.n_draws
         table = pd.DataFrame(
             {
                 "organization": d.organizations,

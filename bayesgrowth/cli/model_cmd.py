@@ -170,8 +170,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("goes with --new-model-of", param_hint="--release-batch")
         check_table_path(out)
         result = _load_warned(fit)
-        post = result.idata["posterior"]
-        held = post.sizes["chain"] * post.sizes["draw"]
+        held = result.n_draws
         if samples > held:
             print(
                 f"note: {fit} holds {held:,} posterior draws (chains × draws): the forecast "
