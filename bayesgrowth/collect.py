@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 from huggingface_hub import HfApi
 
-from bayesgrowth.data import FINETUNE_DIR
+from bayesgrowth.data import FINETUNE_DIR, MONTH_COLUMN
 from bayesgrowth.datadate import AS_OF_FILE, read_as_of
 from bayesgrowth.errors import BayesGrowthError, HubError
 from bayesgrowth.hub import (
@@ -77,7 +76,6 @@ _PLURAL = {
 CREATED_AT_FLOOR = pd.Timestamp("2022-03-03", tz="UTC")
 """The Hub gives ``createdAt`` 2022-03-02 to every model created before: earlier means censored."""
 STATE_DIR = ".collect-state"
-_MONTH = re.compile(r"^(\d+)-month$")
 
 
 @dataclass
@@ -348,8 +346,8 @@ def _collect_one(
 
 def _replace_finetune_row(path: Path, model: str, counts: list[int], created: pd.Timestamp) -> None:
     header, rows = read_table(path)
-    months = max([int(m.group(1)) + 1 for c in header if (m := _MONTH.match(c))], default=0)
-    extras = [c for c in header if not _MONTH.match(c) and c not in ("model", "created_at")]
+    months = max([int(m.group(1)) + 1 for c in header if (m := MONTH_COLUMN.match(c))], default=0)
+    extras = [c for c in header if not MONTH_COLUMN.match(c) and c not in ("model", "created_at")]
     row = {f"{k}-month": str(v) for k, v in enumerate(counts)}
     row |= {"model": model, "created_at": created.isoformat(sep=" ")}
     _put_row(rows, row)
@@ -367,6 +365,6 @@ def _put_row(rows: list[Row], row: Row) -> None:
     if old is None:
         rows.append(row)
         return
-    others = {c: v for c, v in old.items() if c not in row and not _MONTH.match(c)}
+    others = {c: v for c, v in old.items() if c not in row and not MONTH_COLUMN.match(c)}
     old.clear()
     old.update(row | others)

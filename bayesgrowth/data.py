@@ -62,7 +62,8 @@ from bayesgrowth.snapshot import (
 FINETUNE_DIR, DOWNLOAD_DIR = "finetune", "download"
 PAPER_FIT_COLUMNS = ["lambda_i", "mu_i", "sigma_i", "approx_condition", "approx_cond_label"]
 _FINETUNE_EXTRA = {*PAPER_FIT_COLUMNS, "base_model", "company", "sort_key"}
-_MONTH = re.compile(r"^(\d+)-month$")
+MONTH_COLUMN = re.compile(r"^(\d+)-month$")
+"""A fine-tune file's month column: ``K-month``, months since creation (group 1: K)."""
 EARLIEST_CREATED = pd.Timestamp("2016-01-01", tz="UTC")
 """No Hugging Face repository is older (the company was founded in 2016): an earlier
 ``created_at`` is a placeholder such as the Unix epoch, or a cell read as a date by mistake."""
@@ -297,7 +298,7 @@ def _series_table(
 
 def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadReport):
     path, org = frame.attrs["path"], Path(frame.attrs["path"]).stem
-    months = sorted((int(m.group(1)), c) for c in frame.columns if (m := _MONTH.match(c)))
+    months = sorted((int(m.group(1)), c) for c in frame.columns if (m := MONTH_COLUMN.match(c)))
     columns = [c for _, c in months]
     cells.check_header(frame, columns, _FINETUNE_EXTRA)
     if [k for k, _ in months] != list(range(len(months))):

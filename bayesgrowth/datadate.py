@@ -16,8 +16,8 @@ from bayesgrowth.snapshot import FINETUNES_COLLECTED, pinned_finetune_file
 
 AS_OF_FILE = "AS_OF"
 """``finetune/AS_OF``: the time of the latest ``collect finetunes`` into the directory."""
-DAY_COLUMN = re.compile(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$")
-"""A download file's day column: ``YYYY-MM-DD`` or ``YYYY-MM-DD 00:00:00``."""
+DAY_COLUMN = re.compile(r"^(\d{4}-\d{2}-\d{2})( 00:00:00)?$")
+"""A download file's day column: ``YYYY-MM-DD`` or ``YYYY-MM-DD 00:00:00`` (group 1: the day)."""
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})$")
 
 

@@ -16,7 +16,6 @@ there; a new one joins the file of its namespace's models (see
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,6 +27,7 @@ from huggingface_hub import HfApi
 
 from bayesgrowth.csvfile import csv_files
 from bayesgrowth.data import DOWNLOAD_DIR
+from bayesgrowth.datadate import DAY_COLUMN
 from bayesgrowth.errors import DataError, HubError
 from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, model_info, stderr_log, summary
 from bayesgrowth.panel import to_utc
@@ -41,8 +41,6 @@ from bayesgrowth.store import (
     stored_models,
     write_table,
 )
-
-_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})( 00:00:00)?$")
 
 RecordOutcome = Literal["recorded", "unchanged", "inconsistent"]
 
@@ -278,7 +276,7 @@ def _day_columns(path: Path, header: list[str]) -> dict[str, str]:
     """
     days: dict[str, str] = {}
     for column in header:
-        if m := _DAY.match(column):
+        if m := DAY_COLUMN.match(column):
             if m.group(1) in days:
                 raise DataError(
                     f"the header has two columns for the day {m.group(1)} "
