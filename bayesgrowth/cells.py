@@ -18,7 +18,7 @@ LARGEST_COUNT = 2**53
 
 
 def numbers(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray:
-    """The cells of ``columns`` as finite floats (NaN = empty).
+    """The cells of ``columns`` as finite floats (NaN = empty, or spaces only).
 
     Parameters
     ----------
@@ -42,7 +42,8 @@ def numbers(frame: pd.DataFrame, columns: list[str], what: str) -> np.ndarray:
     """
     flat = pd.Series(frame[columns].to_numpy(dtype=object).ravel())
     values = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=float).reshape(len(frame), -1)
-    blank = (flat == "").to_numpy().reshape(values.shape)
+    # a cell of spaces is empty, quoted (" ") or not (the reader drops unquoted leading spaces)
+    blank = (flat.str.strip() == "").to_numpy().reshape(values.shape)
     problems = [(~blank & np.isnan(values), "is not a number"), (np.isinf(values), "is not finite")]
     reject(frame, columns, what, problems)
     return values

@@ -328,6 +328,14 @@ def test_gaps_are_counted_not_filled(tmp_path):
     assert (c["finetunes.gaps"], c["downloads.gaps"]) == (2, 2)
 
 
+def test_a_cell_of_spaces_is_empty_quoted_or_not(tmp_path):
+    """An unquoted cell of spaces was read as empty, a quoted one (``" "``) was an error."""
+    ft = finetune_table(6).set("acme/alpha", "2-month", '" "').set("acme/alpha", "4-month", "  ")
+    panel = load(tmp_path, ft)
+    assert list(panel.series_of("acme/alpha", "finetunes")["t"]) == [0, 1, 3, 5]
+    assert panel.report.counts["finetunes.gaps"] == 2
+
+
 def test_download_days_before_creation_are_dropped(tmp_path):
     panel = load(tmp_path)
     gamma = panel.series_of("acme/gamma", "downloads")
