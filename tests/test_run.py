@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from csvfiles import default_snapshot
@@ -95,3 +97,31 @@ def test_the_fit_benchmark_reports_the_repairs_of_the_data_it_loads(tmp_path, mo
     assert str(result.exception) == "not sampled: the data were loaded"
     note = f"data ({data}): download days before the stated creation date are dropped"
     assert note in result.stderr
+
+
+def test_run_stopped_after_the_fit_names_the_files_it_completed(tmp_path, monkeypatch, fitted):
+    """A full disk (or Ctrl-C) after the long fit said nothing of the fit already saved, so the
+    user could only run the whole job again."""
+    import errno
+    import os
+
+    import bayesgrowth.fitting
+
+    monkeypatch.setattr(bayesgrowth.fitting, "fit", lambda *args, **kwargs: fitted)
+    replace = os.replace
+
+    def disk_full_at_parameters(src, dst):
+        if Path(dst).name.startswith("parameters"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", disk_full_at_parameters)
+    data = default_snapshot(tmp_path / "snap")
+    out = tmp_path / "latest"
+    args = ["run", "--data", str(data), "--horizon", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert "No space left on device" in str(result.exception)
+    completed = "fit-finetunes.nc, forecasts-finetunes.csv, forecasts-finetunes.png, "
+    completed += "prior-predictive-finetunes.png"
+    assert f"written to {out}/ before it stopped: {completed}\n" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(completed.split(", "))

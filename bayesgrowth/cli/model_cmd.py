@@ -77,6 +77,21 @@ def _run_figures(panel, result, forecast, files: dict[str, Path], n: int = 6) ->
         plt.close(figure)
 
 
+def _write_run(panel, result, horizon: int, files: dict[str, Path]) -> None:
+    """``run``'s files beside the saved fit: forecasts, figures, tables and diagnostics."""
+    forecast = result.forecast(horizon)
+    write_csv(files["forecasts.csv"], forecast)
+    _run_figures(panel, result, forecast, files)
+    parameters = result.parameters()
+    write_csv(files["parameters.csv"], parameters)
+    if "paper_lambda" in parameters:
+        from bayesgrowth.report import extreme_paper_fits
+
+        write_csv(files["extreme-paper-fits.csv"], extreme_paper_fits(parameters))
+    write_csv(files["organisations.csv"], result.organisations())
+    write_text(files["diagnostics.txt"], "\n".join(result.diagnostics().lines()) + "\n")
+
+
 def _load_warned(path: Path):
     """Reopen a saved fit, repeating on stderr each sampling problem it was saved with."""
     from bayesgrowth.result import load
@@ -246,16 +261,14 @@ def register(app: typer.Typer) -> None:
         # would not reach.
         for path in files.values():
             path.unlink(missing_ok=True)
-        result.save(fit_path)
-        forecast = result.forecast(horizon)
-        write_csv(files["forecasts.csv"], forecast)
-        _run_figures(panel, result, forecast, files)
-        parameters = result.parameters()
-        write_csv(files["parameters.csv"], parameters)
-        if "paper_lambda" in parameters:
-            from bayesgrowth.report import extreme_paper_fits
-
-            write_csv(files["extreme-paper-fits.csv"], extreme_paper_fits(parameters))
-        write_csv(files["organisations.csv"], result.organisations())
-        write_text(files["diagnostics.txt"], "\n".join(result.diagnostics().lines()) + "\n")
+        written = []  # a failure from here on names what is complete: the fit takes long
+        try:
+            written.append(result.save(fit_path))
+            _write_run(panel, result, horizon, files)
+        except BaseException:
+            written += [path for path in files.values() if path.exists()]
+            if written:
+                names = ", ".join(path.name for path in written)
+                print(f"written to {out}/ before it stopped: {names}", file=sys.stderr)
+            raise
         print(f"results written to {out}/")
