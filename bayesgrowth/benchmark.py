@@ -28,6 +28,7 @@ app = typer.Typer(
     help="Benchmarks (figures printed and written under results/).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",  # a docstring's paragraphs reflow to the terminal's width
 )
 
 TARGETS = {

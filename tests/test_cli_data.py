@@ -227,6 +227,14 @@ def test_help(args, names):
         assert f" {name} " in result.stdout
 
 
+def test_a_command_help_reflows_its_docstring_paragraphs():
+    """Each command's --help kept its docstring's line breaks, ragged at any terminal width."""
+    wide = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["run", "--help"])
+    assert wide.exit_code == 0, wide.output
+    lines = [line.strip() for line in wide.stdout.splitlines()]
+    assert any(line.startswith("Beside the fit:") and "data carry their" in line for line in lines)
+
+
 @pytest.mark.parametrize(
     ("command", "says"),
     [

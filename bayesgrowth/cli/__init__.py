@@ -19,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",  # a docstring's paragraphs reflow to the terminal's width
 )
 
 from bayesgrowth.cli import data_cmd, model_cmd  # noqa: E402  (modules register commands on `app`)
