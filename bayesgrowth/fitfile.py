@@ -9,6 +9,7 @@ checked read of the tree.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -224,6 +225,14 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
             p.name for p in (path.with_name(path.name + ext) for ext in _SUFFIXES) if p.exists()
         ]
         hint = f" (beside it: {', '.join(near)}; give the name in full)" if near else ""
+        # A save killed outright (SIGKILL, a power cut) between write_tree's two renames of a
+        # zarr store leaves the old store in its hidden staging folder, and nothing at the path.
+        moved = sorted(path.parent.glob(f".{glob.escape(path.name)}.*/replaced"))
+        if moved:
+            hint = (
+                f" (a save stopped while replacing it: the previous fit is {moved[-1]}; "
+                "move it back to use it)"
+            )
         raise FitFileError(f"no fit at {path}{hint}")
     if path.is_dir() and path.suffix != ".zarr":
         # netCDF would fail on it with a message of several lines from the HDF5 library.

@@ -349,6 +349,13 @@ def test_load_rejects_garbage(tmp_path):
     with pytest.raises(BayesGrowthError, match="no fit at") as error:
         bayesgrowth.load(tmp_path / "missing.nc")
     assert "beside it" not in str(error.value)
+    # a zarr replace killed between its two renames: the old store waits in the staging folder
+    (tmp_path / ".killed.zarr.x1y2" / "replaced").mkdir(parents=True)
+    with pytest.raises(
+        FitFileError, match=r"killed\.zarr \(a save stopped while replacing it: "
+    ) as error:
+        bayesgrowth.load(tmp_path / "killed.zarr")
+    assert str(tmp_path / ".killed.zarr.x1y2" / "replaced") in str(error.value)
     # `--fit bad` for bad.nc: the path is read as given, and the message points at the file
     with pytest.raises(BayesGrowthError, match=r"no fit at .*bad \(beside it: bad\.nc; give"):
         bayesgrowth.load(tmp_path / "bad")
