@@ -13,7 +13,9 @@ Layouts (see ``PROVENANCE.md`` of the snapshot)
 Treatments (each counted in :class:`~bayesgrowth.panel.LoadReport`)
 -------------------------------------------------------------------
 * An empty cell means "not observed": after a fine-tune series' last month, before a download
-  series was first recorded, or a day the recorder missed. Gaps inside a series are counted. An
+  series was first recorded, or a day the recorder missed. Gaps inside a series are counted,
+  and so, for downloads, are days inside a series that have no column in its file (a store's
+  file has a column only for the days one of its models was recorded). An
   empty ``0-month`` cell is the exception: month 0 is the creation instant, so it is read as 0.
 * A last fine-tune month that had not ended by the data date is kept, flagged ``partial``, with
   ``t_exact`` the fraction of the month elapsed, so a model can use the count at the right time.
@@ -473,8 +475,14 @@ def _download_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
     report.add("downloads.nonzero_on_creation_day", int((at[0] & (obs["cumulative"] > 0)).sum()))
     report.add("downloads.zero_on_day_1", int((at[1] & (obs["cumulative"] == 0)).sum()))
     report.add("downloads.zero_throughout", int((series["last_value"] == 0).sum()))
+    # A day with no count is an unrecorded day whether its cell is empty or the file has no
+    # column for it (a store's file gets a day's column only if one of its models was recorded).
+    days_without = series["last_t"] - series["first_t"] + 1 - series["n_obs"]
     report.add(
-        "downloads.gaps", _gaps(kept), "empty cells inside a series are unrecorded days, not zeros"
+        "downloads.gaps",
+        int(days_without.sum()),
+        "days inside a series without a count (an empty cell, or no column for the day) are "
+        "unrecorded days, not zeros",
     )
     return obs, series
 

@@ -336,6 +336,17 @@ def test_a_cell_of_spaces_is_empty_quoted_or_not(tmp_path):
     assert panel.report.counts["finetunes.gaps"] == 2
 
 
+def test_a_day_without_a_column_inside_a_series_is_counted_as_a_gap(tmp_path):
+    # A store's file has a column only for the days one of its models was recorded: a day the
+    # recorder missed for all of them is a day with no column, as unrecorded as an empty cell.
+    dl = download_table().drop_column(DAYS[5]).set("acme/alpha", DAYS[7], "")
+    panel = load(tmp_path, download=dl)
+    assert list(panel.series_of("acme/alpha", "downloads")["t"]) == [0, 1, 2, 3, 4, 6, 8]
+    # alpha misses days 5 and 7, gamma (created on DAYS[2], so day 3 is DAYS[5]) misses day 3
+    assert panel.report.counts["downloads.gaps"] == 3
+    assert any("no column for the day" in note for note in panel.report.notes)
+
+
 def test_download_days_before_creation_are_dropped(tmp_path):
     panel = load(tmp_path)
     gamma = panel.series_of("acme/gamma", "downloads")
