@@ -11,7 +11,7 @@ import pandas as pd
 
 from bayesgrowth.csvfile import csv_files, not_utf8
 from bayesgrowth.errors import DataError
-from bayesgrowth.panel import to_utc
+from bayesgrowth.panel import ISO_TIME, to_utc
 from bayesgrowth.snapshot import FINETUNES_COLLECTED, pinned_finetune_file
 
 AS_OF_FILE = "AS_OF"
@@ -129,8 +129,9 @@ def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
     Raises
     ------
     DataError
-        For a file whose header cannot be read (not UTF-8 text, a directory): skipped, it would
-        leave the data dated by the other files, or today, without a word.
+        For a file whose header cannot be read (not UTF-8 text, a directory), or a day column
+        that is impossible or not spelt as a day: skipped, it would leave the data dated by the
+        other files or columns, or today, without a word.
     """
     days = []
     for path in csv_files(folder):
@@ -146,7 +147,7 @@ def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
         days += [
             (_day(column, str(path)), str(path), column)
             for column in header
-            if DAY_COLUMN.match(column)
+            if _is_day(column, str(path))
         ]
     return days
 
@@ -163,6 +164,36 @@ def _day(column: str, path: str) -> pd.Timestamp:
 
 
 def day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
-    """The day columns of a download file and their dates; an impossible date is an error."""
-    columns = [c for c in frame.columns if DAY_COLUMN.match(c)]
-    return columns, [_day(column, frame.attrs["path"]) for column in columns]
+    """The day columns of a download file and their dates.
+
+    Raises
+    ------
+    DataError
+        For an impossible date (``2025-02-31``), or a column that begins with a date but is not
+        spelt as a day (``2025-02-10T00:00:00``, ``2025-02-10 00:00:00+00:00``, a time of day
+        other than midnight), naming the file and the column: read as an unknown column, it
+        was reported as unexpected, or as no count columns at all, without the form a day takes.
+    """
+    path = frame.attrs["path"]
+    columns = [c for c in frame.columns if _is_day(c, path)]
+    return columns, [_day(column, path) for column in columns]
+
+
+def _is_day(column: str, path: str) -> bool:
+    """Whether a download file's header column is a day column.
+
+    Raises
+    ------
+    DataError
+        For a column that begins with a date but is not spelt as a day (see
+        :func:`day_columns`), naming the file and the column.
+    """
+    if ISO_TIME.match(column) and not DAY_COLUMN.match(column):
+        raise DataError(
+            "a day column is written YYYY-MM-DD or YYYY-MM-DD 00:00:00 (a UTC calendar day, "
+            "no time of day, no time zone)",
+            file=path,
+            row=1,
+            column=column,
+        )
+    return bool(DAY_COLUMN.match(column))

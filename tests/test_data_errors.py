@@ -327,6 +327,18 @@ BAD_HEADERS = [
         lambda t: t.rename(DAYS[8], "2025-02-31 00:00:00"),
         "'2025-02-31 00:00:00' is not a valid date",
     ),
+    (
+        "days-with-a-time-zone",  # said "the header has no count columns"
+        "download",
+        lambda t: [t.rename(d, f"{d}+00:00") for d in DAYS],
+        f"column '{DAYS[0]}+00:00': a day column is written YYYY-MM-DD or YYYY-MM-DD 00:00:00",
+    ),
+    (
+        "a-day-with-a-time-of-day",  # said "unexpected column(s) in the header"
+        "download",
+        lambda t: t.rename(DAYS[3], f"{DAYS[3][:10]}T06:00:00"),
+        f"column '{DAYS[3][:10]}T06:00:00': a day column is written YYYY-MM-DD",
+    ),
 ]
 
 
@@ -352,6 +364,16 @@ def test_an_impossible_day_column_is_named_when_only_fine_tunes_are_loaded(tmp_p
     with pytest.raises(DataError, match="'2025-02-31 00:00:00' is not a valid date") as err:
         bg.load_panel(root, metrics=("finetunes",))
     assert_names(err.value, file, 1, column="2025-02-31 00:00:00")
+
+
+def test_a_day_column_not_spelt_as_a_day_is_named_when_only_fine_tunes_are_loaded(tmp_path):
+    """Skipped, it would leave the data dated by the download file's other columns."""
+    table = download_table()
+    table.rename(DAYS[8], f"{DAYS[8][:10]} 12:00:00")
+    root, file = snapshot_with(tmp_path, "download", table)
+    with pytest.raises(DataError, match="a day column is written YYYY-MM-DD") as err:
+        bg.load_panel(root, metrics=("finetunes",))
+    assert_names(err.value, file, 1, column=f"{DAYS[8][:10]} 12:00:00")
 
 
 @pytest.mark.parametrize("kind", ["finetune", "download"])
