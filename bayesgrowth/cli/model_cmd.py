@@ -206,7 +206,11 @@ def register(app: typer.Typer) -> None:
         fit: FitPath,
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
     ) -> None:
-        """Write λ, μ, σ posterior medians and 90% intervals per model, beside the paper's values."""
+        """Write λ, μ, σ posterior medians and 90% intervals per model, beside the paper's values.
+
+        The paper's values are there when the fit's data carry the authors' estimates: the
+        snapshot has them for fine-tunes only.
+        """
         from bayesgrowth.fitfile import check_table_path
 
         check_table_path(out)
