@@ -114,9 +114,15 @@ def read_as_of(marker: Path) -> pd.Timestamp:
     Raises
     ------
     DataError
-        When the file does not hold one ISO 8601 time (naming it and line 1).
+        When the file is not UTF-8 text (naming the line of the bad byte), cannot be read, or
+        does not hold one ISO 8601 time (naming it and line 1).
     """
-    text = marker.read_text().strip()
+    try:
+        text = marker.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise not_utf8(marker) from None
+    except OSError as exc:
+        raise DataError(f"cannot be read ({exc.strerror or exc})", file=str(marker)) from None
     try:
         return to_utc(text)
     except ValueError:

@@ -624,3 +624,16 @@ def test_a_row_whose_company_is_not_its_files_organisation(tmp_path):
     table.set("acme/beta", "company", "")
     panel = load(snapshot_with(tmp_path / "ok", "finetune", table)[0])
     assert set(panel.series["organization"]) == {"ACME"}
+
+
+def test_a_collection_time_not_in_utf8_is_named_not_a_traceback(tmp_path):
+    """``finetune/AS_OF`` saved in another encoding ended the load in a UnicodeDecodeError
+    traceback, though a damaged time in it is an error naming the file."""
+    root = write_snapshot(tmp_path / "snap", {"ACME": finetune_table()}, {"ACME": download_table()})
+    marker = root / "finetune" / "AS_OF"
+    marker.write_bytes("2025-02-18T12:00:00\n# relev\xe9\n".encode("latin-1"))
+    with pytest.raises(
+        DataError, match=r"not UTF-8 text \(byte 0xe9\): save the file as UTF-8"
+    ) as e:
+        load(root)
+    assert_names(e.value, marker, 2)
