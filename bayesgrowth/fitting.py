@@ -90,7 +90,11 @@ class SamplerSettings:
 
 @dataclass(frozen=True)
 class FitConfig:
-    """Everything that determines a fit besides the data: stored in the saved file and checked."""
+    """Everything that determines a fit besides the data: stored in the saved file and checked.
+
+    ``priors=None`` stands for the metric's own (:meth:`Priors.for_metric`); priors of the other
+    metric, or anything but a :class:`Priors`, are refused (:func:`checked_priors`).
+    """
 
     metric: str = "finetunes"
     m: float = 1.0
@@ -102,7 +106,8 @@ class FitConfig:
             raise SettingsError(
                 f"the curve scale m must be a positive finite number, not {self.m!r}"
             )
-        checked_priors(self.priors, self.metric)
+        # None is the metric's own priors, kept as such: the config is what a saved fit records.
+        object.__setattr__(self, "priors", checked_priors(self.priors, self.metric))
 
     def to_dict(self) -> dict:
         """Plain nested dict (JSON-serialisable): a numpy number given as a setting (a seed
@@ -413,7 +418,7 @@ def fit(
     config = FitConfig(
         metric=metric,
         m=m,
-        priors=Priors.for_metric(metric) if priors is None else priors,
+        priors=priors,
         sampler=SamplerSettings(
             draws=draws,
             tune=tune,

@@ -117,3 +117,11 @@ def test_a_fit_saved_before_priors_named_their_metric_reloads_its_config():
     config = FitConfig(metric="downloads", priors=Priors.for_metric("downloads")).to_dict()
     del config["priors"]["metric"]
     assert FitConfig.from_dict(config).priors == Priors.for_metric("downloads")
+
+
+def test_a_config_without_priors_records_the_metrics_own():
+    """checked_priors gives the metric's priors for None, but FitConfig dropped what it gave and
+    kept None: the config could not be saved and reloaded, nor its fit forecast."""
+    config = FitConfig(metric="downloads", priors=None)
+    assert config.priors == Priors.for_metric("downloads")
+    assert FitConfig.from_dict(config.to_dict()) == config
