@@ -183,6 +183,9 @@ def test_a_write_that_fails_is_one_error_naming_the_file(places):
         (["--history", "0"], "K must lie from 1 to 11, got 0"),
         (["--holdout", "0"], "--holdout must be at least 1, got 0"),
         (["--first-days", "30", "--target-day", "20"], "got F = 30, T = 20"),
+        # numpy's "expected non-negative integer" from the paper curve's draws, after the data
+        # were read and the curves fitted
+        (["--as-of", "2024-08-18", "--seed", "-1"], "the seed must lie between 0 and 2**32 - 1"),
     ],
 )
 def test_backtest_options_are_checked_before_the_data(args, says, places, monkeypatch, capsys):
