@@ -183,7 +183,10 @@ def write_tree(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     """
     path = check_save_path(path)
     tree.attrs = {"bayesgrowth_format": FORMAT_VERSION, **tree.attrs}
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:  # a full disk can fail the staging folder already, as store._atomic's temporary file
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as exc:
+        raise write_error(path, exc) from None
     tmp = staging / path.name
     try:
         if path.suffix == ".zarr":

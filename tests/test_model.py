@@ -994,3 +994,25 @@ def test_a_fit_write_that_fails_keeps_the_old_fit_and_names_the_file(tmp_path, m
         write_tree(tree, saved)
     assert saved.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["fit.nc"]
+
+
+def test_a_fit_whose_staging_folder_cannot_be_made_is_one_error_naming_it(tmp_path, monkeypatch):
+    """A full disk can refuse the staging folder itself: that was an OSError traceback, though a
+    failure while the fit is written is one line naming it (as for every other result file)."""
+    import errno
+    import tempfile
+
+    from bayesgrowth.errors import OutputError
+    from bayesgrowth.fitfile import write_tree
+
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({"x": ("draw", [1.0])})})
+    saved = write_tree(tree, tmp_path / "fit.nc")
+    before = saved.read_bytes()
+
+    def disk_full(**kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", disk_full)
+    with pytest.raises(OutputError, match=f"^cannot write {saved}: No space left on device"):
+        write_tree(tree, saved)
+    assert saved.read_bytes() == before
