@@ -28,6 +28,11 @@ def test_run_writes_every_result_and_they_agree_with_the_saved_fit(tmp_path):
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "diagnostics:" in result.output and f"results written to {out}/" in result.output
+    # as the forecast command says it: the main job cut them to its 600 without a word
+    assert (
+        "the fit holds 600 posterior draws (chains × draws): the forecast simulates 600 per series, not 1,000"
+        in result.output
+    )
     assert sorted(p.name for p in out.iterdir()) == [
         "diagnostics-finetunes.txt",
         "fit-finetunes.nc",
