@@ -153,10 +153,12 @@ def collect_downloads(
 
 
 def _as_stored(models: Sequence[str], stored: set[str], log: Log) -> list[str]:
-    """``models``, each id the store holds in another case spelt as the store does (logged).
+    """``models``, each id the store holds in another case spelt as the store does (logged),
+    each model once.
 
     The Hub takes an id in any case; recorded as typed, it would start a second row of the
-    model, which the loader refuses as a duplicate.
+    model, which the loader refuses as a duplicate. Given in both spellings, it would be
+    fetched twice and counted as recorded and as already recorded.
     """
     spelt = {m.casefold(): m for m in stored}
     out = []
@@ -166,7 +168,7 @@ def _as_stored(models: Sequence[str], stored: set[str], log: Log) -> list[str]:
             log(f"{model}: the store holds it as {same}; recorded under that id")
             model = same
         out.append(model)
-    return out
+    return list(dict.fromkeys(out))
 
 
 def recorded_on(directory: Path, models: Iterable[str], day: date) -> set[str]:

@@ -206,12 +206,16 @@ def test_a_stored_model_typed_in_another_case_goes_on_in_its_row(tmp_path, capfd
         "model,2025-01-31 00:00:00,created_at\nacme/alpha,8,2024-12-01 00:00:00+00:00\n"
     )
     with hub:
-        code, _, err = run_cli(
+        # in both spellings: the model was fetched twice, "recorded 1, already recorded 1"
+        code, out, err = run_cli(
             capfd, monkeypatch, "collect", "downloads", "--model", "ACME/Alpha",
-            "--store", tmp_path, "--date", "2025-02-01", "--endpoint", hub.url,
+            "--model", "acme/alpha", "--store", tmp_path, "--date", "2025-02-01",
+            "--endpoint", hub.url,
         )  # fmt: skip
     assert code == 0, err
     assert "ACME/Alpha: the store holds it as acme/alpha; recorded under that id" in err
+    assert "2025-02-01: recorded 1, already recorded 0" in out
+    assert [r.kind for r in hub.requests] == ["info"]  # fetched once
     assert (tmp_path / "download" / "acme.csv").read_text().splitlines()[1:] == [
         "acme/alpha,8,10,2024-12-01 00:00:00+00:00"
     ]
