@@ -507,7 +507,8 @@ class GrowthFit:
             When ``path`` is a directory and does not end in ``.zarr``, a file and ends in
             ``.zarr``, or a file or zarr directory that is not a saved fit.
         OutputError
-            When the folder cannot be created or written to.
+            When the folder cannot be created or written to, or the write fails (a full disk):
+            the fit already at ``path`` is kept.
         """
         tree = xr.DataTree.from_dict(
             {
@@ -561,7 +562,8 @@ def load(path: str | os.PathLike) -> GrowthFit:
     Raises
     ------
     FitFileError
-        When the file is missing, unreadable or from an incompatible format version.
+        When the file is missing, unreadable, not a saved fit, damaged (an attribute or chunk
+        files missing) or from an incompatible format version.
     """
     from bayesgrowth.fitting import FitConfig
 
