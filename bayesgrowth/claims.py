@@ -295,7 +295,7 @@ def plot_model(
         )
     if log:
         ax.set_yscale("log")
-        # from one download at most: the paper's curve runs to 1e-14 and below in its first
+        # never below one download: the paper's curve runs to 1e-14 and below in its first
         # days, which squeezed the counts into the top of the panel
         ax.set_ylim(bottom=max(ax.get_ylim()[0], 1))
     ax.legend(fontsize=8)
