@@ -21,7 +21,7 @@ from bayesgrowth.curves import growth_between
 from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, OutputError, UnknownModelError
 from bayesgrowth.fitfile import FitFileError
-from bayesgrowth.forecast import CurveDraws, grow, poisson_gamma, summarise
+from bayesgrowth.forecast import MEAN_CAP, CurveDraws, grow, poisson_gamma, summarise
 from bayesgrowth.synthetic import synthetic_panel
 
 
@@ -524,6 +524,15 @@ def test_poisson_gamma_survives_exploding_means():
     draws = poisson_gamma(np.array([1e30, np.inf, np.nan, 5.0, 0.0]), np.array(0.5), rng)
     assert np.isfinite(draws).all()
     assert draws[4] == 0 and draws[0] <= 1e13
+
+
+def test_poisson_gamma_caps_the_gamma_rate_not_only_the_mean():
+    """The Gamma rate drawn around a capped mean is capped too before the Poisson draw: with
+    α = 0.5 about a third of the rates around a mean of MEAN_CAP lie above it, up to ten times,
+    and one step of a forecast would add that many counts."""
+    draws = poisson_gamma(np.full(2000, MEAN_CAP), np.array(0.5), np.random.default_rng(0))
+    assert draws.max() <= MEAN_CAP + 10 * np.sqrt(MEAN_CAP)  # Poisson noise around the cap
+    assert draws.min() < 0.01 * MEAN_CAP  # the Gamma still spreads the draws below it
 
 
 def test_forecast_quantiles_are_draws_themselves():
