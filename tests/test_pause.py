@@ -98,3 +98,30 @@ def test_a_negligible_pause_leaves_growth_alone():
     no_pause = _grow(-30.0, start_run=12)
     assert (no_pause[-1] > 10.0).mean() > 0.9
     assert (np.diff(no_pause, axis=0) >= 0).all()
+
+
+def test_the_forecast_pauses_with_the_models_chance_after_each_run():
+    """A series whose curve always grows (means in the hundreds) adds nothing in a forecast
+    step only when it pauses, with the model's chance logit⁻¹(g + slope · log(1 + run)): after
+    3 quiet steps, then after 4 for a draw that paused again, and after none for one that grew."""
+    n_draws, g, slope = 20_000, -1.0, 1.0
+    draws = CurveDraws(
+        log_lam=np.full((1, n_draws), np.log(10.0)),
+        mu=np.full((1, n_draws), 1.5),
+        log_sigma=np.zeros((1, n_draws)),
+        alpha=np.full((1, n_draws), 1e6),
+    )
+    pause = PauseDraws(np.full(n_draws, g), np.full(n_draws, slope))
+    out = grow(
+        draws,
+        np.array([4.0]),
+        np.array([10.0]),
+        np.array([5.0, 6.0]),
+        np.random.default_rng(2),
+        pause=pause,
+        start_run=np.array([3]),
+    )[0]
+    first, second = out[0] == 10.0, out[1] == out[0]
+    assert first.mean() == pytest.approx(expit(g + slope * np.log(4.0)), abs=0.015)
+    assert second[first].mean() == pytest.approx(expit(g + slope * np.log(5.0)), abs=0.015)
+    assert second[~first].mean() == pytest.approx(expit(g), abs=0.015)
