@@ -17,7 +17,7 @@ from panels import make_panel
 from synthfit import PAUSE
 
 import bayesgrowth
-from bayesgrowth.curves import growth_between
+from bayesgrowth.curves import cumulative, growth_between
 from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, OutputError, UnknownModelError
 from bayesgrowth.fitfile import FitFileError
@@ -554,6 +554,22 @@ def test_curve_increases_past_float_range_are_not_nan():
     step = growth_between(709.5, 710.0)
     assert np.isfinite(step) and np.isclose(np.log(step), 710.0 + np.log(-np.expm1(-0.5)))
     assert growth_between(800.0, 801.0) == np.inf
+
+
+def test_a_forecast_path_adds_each_steps_growth_of_the_curve_once():
+    """Over several steps the mean path is the start value plus the curve's rise since the
+    start: each step adds c(t_h) - c(t_h-1), not the whole rise since the start again."""
+    lam, mu = 5.0, 2.0
+    n_draws, steps = 4000, np.arange(5.0, 11.0)
+    draws = CurveDraws(
+        log_lam=np.full((1, n_draws), np.log(lam)),
+        mu=np.full((1, n_draws), mu),
+        log_sigma=np.zeros((1, n_draws)),
+        alpha=np.full((1, n_draws), 1e9),  # nearly Poisson
+    )
+    out = grow(draws, np.array([4.0]), np.array([7.0]), steps, np.random.default_rng(0))[0]
+    expected = 7.0 + cumulative(steps, lam, mu, 1.0) - cumulative(4.0, lam, mu, 1.0)
+    np.testing.assert_allclose(out.mean(axis=1), expected, rtol=0.02)
 
 
 def test_a_draw_whose_curve_overflows_keeps_growing_at_the_capped_mean():
