@@ -29,6 +29,16 @@ def test_m_scales_the_curve():
     assert fit.params == pytest.approx([2.0, 1.0, 0.6], rel=1e-3)
 
 
+def test_parameter_draws_have_the_fits_covariance():
+    """The interval of ``--method paper`` draws parameters from N(popt, pcov): their spread is
+    pcov's (standard deviations 0.3, 0.1, 0.05 here), not its square."""
+    cov = np.array([[0.09, 0.01, 0.0], [0.01, 0.01, 0.002], [0.0, 0.002, 0.0025]])
+    fit = baseline.CurveFit(3.0, 2.0, 1.0, cov=cov, status="ok", n_points=12)
+    theta = baseline.draw_params(fit, 40_000, np.random.default_rng(0))
+    np.testing.assert_allclose(theta.mean(axis=0), fit.params, atol=0.01)
+    np.testing.assert_allclose(np.cov(theta.T), cov, atol=0.003)
+
+
 def test_fewer_than_three_months_is_not_fitted():
     fit = fit_curve(np.arange(3.0), np.array([0.0, 4.0, 9.0]))  # the 0-month point tells nothing
     assert (fit.status, fit.n_points) == ("too-few-points", 2)
