@@ -39,6 +39,13 @@ def test_parameter_draws_have_the_fits_covariance():
     np.testing.assert_allclose(np.cov(theta.T), cov, atol=0.003)
 
 
+def test_a_runaway_curve_is_capped_not_infinite():
+    """λ in the thousands overflows exp: such a forecast is COUNT_CAP, not inf (the backtest
+    refuses a forecast that is not finite)."""
+    values = baseline.curve_values(np.array([6.0, 12.0]), np.array([2000.0, 1.0, 0.5]), 1.0)
+    assert (values == baseline.COUNT_CAP).all()
+
+
 def test_fewer_than_three_months_is_not_fitted():
     fit = fit_curve(np.arange(3.0), np.array([0.0, 4.0, 9.0]))  # the 0-month point tells nothing
     assert (fit.status, fit.n_points) == ("too-few-points", 2)
