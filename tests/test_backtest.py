@@ -388,6 +388,17 @@ def test_paper_forecasts_are_monotone_and_never_below_the_last_count():
     assert (f[["point", "q05"]].min(axis=1) >= f["origin_value"]).all()
 
 
+def test_a_paper_point_below_the_last_count_is_raised_to_it():
+    """A series that leapt to 60 and stayed there fails curve_fit, whose starting guess P0
+    forecasts 0.4: the point is the last count, as the forecast contract asks, and the backtest
+    scores it (it refuses a forecast below the last observed count)."""
+    panel = make_panel({"org/leap": [0, 1, 2, 3, 4, 5, 6, 7, 8, 60, 60]})
+    split = holdout_split(panel, 1, min_history=3)
+    result = run_backtest(split, [PaperForecaster(n_samples=50, workers=1)])
+    assert result.diagnostics["paper"]["status"].tolist() == ["failed"]
+    assert result.forecasts["point"].tolist() == [60.0]
+
+
 def test_same_seed_same_forecasts_other_seed_other_draws():
     split = as_of_split(crafted(), AS_OF)
     a = run_backtest(split, [PaperForecaster(n_samples=200, workers=1)], seed=5).forecasts
