@@ -13,7 +13,7 @@ from scipy import integrate, stats
 
 import bayesgrowth
 from bayesgrowth.design import build_design
-from bayesgrowth.forecast import CurveDraws, OnsetDraws, dormant, frailty_log_survival
+from bayesgrowth.forecast import CurveDraws, OnsetDraws, PauseDraws, dormant, frailty_log_survival
 from bayesgrowth.model import onset_loglik
 
 
@@ -175,6 +175,20 @@ def test_a_series_that_starts_counts_at_least_one():
     onset, population = _certain_onset(2000, 1e-6, 0.0, 1.0)
     out = dormant(onset, population, np.array([[3.0, 4.0]]), np.random.default_rng(0))
     assert (out[0, 0] == 1.0).all()
+
+
+def test_the_pause_applies_from_the_step_after_onset():
+    """A started series may pause from the step after its onset, as one that has just grown:
+    with a pause chance of logit⁻¹(10) it stays at its first count, although its curve adds
+    about 4 and then 50 in the next two steps. Most onsets here add less than 1 (counted as 1),
+    and such a series was left out of the pause, as if it had not started."""
+    n_draws = 2000
+    onset, population = _certain_onset(n_draws, 8.0, np.log(3.0), 0.5)
+    pause = PauseDraws(np.full((1, n_draws), 10.0), np.zeros(n_draws))
+    out = dormant(
+        onset, population, np.array([[1.0, 2.0, 3.0]]), np.random.default_rng(0), pause=pause
+    )
+    assert (out[0, -1] == out[0, 0]).mean() > 0.99
 
 
 def test_a_started_series_grows_on_a_clock_from_when_it_was_last_at_zero():
