@@ -278,6 +278,15 @@ def test_holdout_drops_the_last_h_of_series_long_enough():
     assert split.history.observations["t"].max() == 13
 
 
+def test_holdout_targets_whole_months_only():
+    """A partial last month (read at t_exact 9.5) belongs to a later state of the data than any
+    origin: the holdout leaves it out and targets the last whole month."""
+    panel = make_panel({"org/a": GROWING[:11]}, partial={"org/a": 9.5})
+    split = holdout_split(panel, 1, min_history=3)
+    assert split.targets[["t", "t_exact", "y", "origin_t"]].values.tolist() == [[9, 9.0, 45, 8]]
+    assert not split.history.observations["partial"].any()
+
+
 def test_first_steps_keeps_k_steps_of_series_observed_to_the_target():
     panel = make_panel({"org/long": GROWING, "org/short": GROWING[:12]})
     split = first_steps_split(panel, 3, 12)
