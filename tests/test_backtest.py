@@ -381,6 +381,16 @@ def test_young_series_are_scored_in_their_own_subsets():
     assert np.isnan(zero["expected_share_grew"])  # a point forecast has no probability of it
 
 
+def test_a_series_with_exactly_six_steps_at_the_origin_is_not_young():
+    """The young subsets hold series younger than the default minimum history of six steps:
+    one with six at its origin is not among them, one with five is."""
+    panel = make_panel({"org/six": GROWING[:8], "org/five": GROWING[:7]})
+    split = holdout_split(panel, 1, min_history=1)
+    assert split.targets.set_index("model")["origin_t"].to_dict() == {"org/five": 5, "org/six": 6}
+    metrics = run_backtest(split, [LastValue()]).metrics.set_index("subset")
+    assert metrics.loc["nonzero_under_6_steps", "n"] == 1
+
+
 def test_young_subsets_are_left_out_when_every_target_is_young():
     """Under ``--history 3`` every series has 3 months at the origin: the young subsets would be
     ``nonzero_at_origin`` and the zero series over again."""
