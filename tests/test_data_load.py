@@ -298,6 +298,17 @@ def test_a_count_for_a_month_not_begun_is_an_error(tmp_path):
     assert (err.value.row, err.value.model, err.value.column) == (3, "acme/beta", "4-month")
 
 
+def test_a_count_for_a_month_that_begins_on_the_data_date_is_an_error(tmp_path):
+    """Month 3 of a model created 2024-12-18 00:00 begins at the data date itself, 2025-02-18
+    00:00: none of it had elapsed, so it holds no count (read, it would sit at t_exact 2, the
+    time of month 2's count)."""
+    ft = finetune_table(5).set("acme/beta", "created_at", "2024-12-18 00:00:00+00:00")
+    ft.set("acme/beta", "4-month", "")
+    with pytest.raises(DataError, match="begins after the data date 2025-02-18") as err:
+        load(tmp_path, ft)
+    assert (err.value.row, err.value.model, err.value.column) == (3, "acme/beta", "3-month")
+
+
 def test_fine_tune_series_created_on_the_data_date(tmp_path):
     ft = finetune_table().set("acme/beta", "created_at", "2025-02-18 15:00:00+00:00")
     for k in (1, 2, 3):
