@@ -250,6 +250,12 @@ BAD_HEADERS = [
         "unexpected column(s) in the header: 'notes'",
     ),
     (
+        "unknown-column-after-model",
+        "finetune",
+        lambda t: t.add_column("notes", "hi", position=1),
+        "unexpected column(s) in the header: 'notes'",
+    ),
+    (
         "unknown-column-download",
         "download",
         lambda t: t.add_column("views", "3"),
