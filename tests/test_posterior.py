@@ -13,6 +13,18 @@ import xarray as xr
 
 import bayesgrowth
 from bayesgrowth.diagnostics import diagnose
+from bayesgrowth.posterior import PosteriorDraws
+
+
+def test_fewer_samples_than_draws_are_thinned_evenly_over_every_chain():
+    """Draw d of chain c holds 1000·c + d: 5 samples of 3 chains × 10 draws are taken evenly
+    over the chains one after the other (positions 0, 7, 14, 22, 29), not the first 5 of chain
+    0, and a forecast of few samples still sees every chain."""
+    values = 1000 * np.arange(3)[:, None] + np.arange(10)[None, :]
+    posterior = xr.DataTree(xr.Dataset({"x": (("chain", "draw"), values)}))
+    draws = PosteriorDraws(posterior, None, 0.0)
+    assert draws.draws("x", 5).tolist() == [0, 7, 1004, 2002, 2009]
+    assert draws.draws("x", 100).tolist() == values.reshape(-1).tolist()
 
 
 def test_dormant_series_start_as_often_as_the_posterior_hazard_says(fitted):
