@@ -92,6 +92,18 @@ def test_next_step_growth_is_what_the_posterior_expects(fitted):
     np.testing.assert_array_less(np.abs(growth.mean(axis=1) - expected), error + 1e-9)
 
 
+def test_the_forecast_dispersion_of_each_series_is_the_models(fitted):
+    """Each active series' increments are drawn with the model's dispersion
+    α = exp(disp_org + disp_size · size), draw by draw: larger series are more (or less)
+    over-dispersed as the fit says, not the other way round."""
+    d, post = fitted.design, fitted.idata["posterior"]
+    disp_org = post["disp_org"].stack(sample=("chain", "draw")).values
+    disp_size = post["disp_size"].stack(sample=("chain", "draw")).values
+    expected = np.exp(disp_org[d.series_org[d.active]] + disp_size * d.size[:, None])
+    assert np.abs(disp_size).mean() > 0.01 and np.ptp(d.size) > 1.0  # the size term matters
+    np.testing.assert_allclose(fitted._posterior.curve(fitted.n_draws).alpha, expected)
+
+
 def test_the_pause_chance_of_a_forecast_depends_on_the_series_size(fitted):
     """The pause chance of a forecast step has the posterior's slope on series size: with the
     intercept and run slope set to 0 and the size slope to +20 (-20), the larger series
