@@ -12,6 +12,7 @@ from scipy.special import expit, gammaln
 from bayesgrowth.design import build_design
 from bayesgrowth.forecast import CurveDraws, PauseDraws, grow
 from bayesgrowth.model import negative_binomial_loglik
+from bayesgrowth.posterior import PosteriorDraws
 
 
 def test_zero_runs_count_quiet_steps_after_the_first_growth():
@@ -41,6 +42,15 @@ def test_series_size_is_centred_over_the_active_series():
     design = build_design(panel, "finetunes")
     raw = np.log1p([3.0, 40.0])
     np.testing.assert_allclose(design.size, raw - raw.mean())
+
+
+def test_a_series_that_just_started_has_the_size_of_a_count_of_one():
+    """A dormant or new series is forecast, once started, with the size of a first count of 1,
+    log(1 + 1), centred by the same mean as the fitted series' sizes."""
+    panel = make_panel({"org/a": [0, 1, 3], "org/b": [0, 10, 40], "org/never": [0, 0, 0]})
+    design = build_design(panel, "finetunes")
+    raw = np.log1p([3.0, 40.0])
+    assert PosteriorDraws(None, design, 0.0).new_size() == pytest.approx(np.log(2) - raw.mean())
 
 
 def test_the_increment_likelihood_is_the_zero_inflated_negative_binomial():
