@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from panels import make_panel
 
 import bayesgrowth
+from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
 from bayesgrowth.posterior import PosteriorDraws
 
@@ -25,6 +27,27 @@ def test_fewer_samples_than_draws_are_thinned_evenly_over_every_chain():
     draws = PosteriorDraws(posterior, None, 0.0)
     assert draws.draws("x", 5).tolist() == [0, 7, 1004, 2002, 2009]
     assert draws.draws("x", 100).tolist() == values.reshape(-1).tolist()
+
+
+def test_a_new_series_curve_spreads_around_its_organisation_by_the_series_spread():
+    """A dormant or new series' curve is drawn from its organisation's population: the
+    organisation's means plus a series departure of spread s_λ, s_μ (0.5 and 0.3 here, with
+    the organisation's means fixed), so its forecast is as wide as the fitted series' spread."""
+    design = build_design(make_panel({"org/a": [0, 1, 3], "org/never": [0, 0, 0]}))
+    n = 4000
+    per_org = {"org_log_lam": 2.0, "org_mu": 1.0, "org_log_sigma": 0.0, "disp_org": 1.0}
+    shared = {"s_log_lam": 0.5, "s_mu": 0.3, "disp_size": 0.0}
+    data = {
+        k: (("chain", "draw", "organization"), np.full((2, 2000, 1), v)) for k, v in per_org.items()
+    }
+    data |= {k: (("chain", "draw"), np.full((2, 2000), v)) for k, v in shared.items()}
+    posterior = xr.DataTree(xr.Dataset(data))
+    curves = PosteriorDraws(posterior, design, 0.0).population(
+        np.zeros(1, dtype=int), n, np.random.default_rng(0)
+    )
+    assert curves.log_lam.std() == pytest.approx(0.5, rel=0.05)
+    assert curves.mu.std() == pytest.approx(0.3, rel=0.05)
+    assert curves.log_lam.mean() == pytest.approx(2.0, abs=0.03)
 
 
 def test_dormant_series_start_as_often_as_the_posterior_hazard_says(fitted):
