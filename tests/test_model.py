@@ -20,7 +20,7 @@ import bayesgrowth
 from bayesgrowth.curves import cumulative, growth_between
 from bayesgrowth.diagnostics import Diagnostics, diagnose
 from bayesgrowth.errors import BayesGrowthError, OutputError, UnknownModelError
-from bayesgrowth.fitfile import FitFileError
+from bayesgrowth.fitfile import FORMAT_VERSION, FitFileError, write_tree
 from bayesgrowth.forecast import MEAN_CAP, CurveDraws, grow, poisson_gamma, summarise
 from bayesgrowth.synthetic import synthetic_panel
 
@@ -363,6 +363,16 @@ def test_load_rejects_garbage(tmp_path):
     with pytest.raises(BayesGrowthError, match="is a directory, not a saved fit") as error:
         bayesgrowth.load(tmp_path)
     assert "\n" not in str(error.value)
+
+
+def test_load_refuses_a_fit_of_another_format_version(tmp_path):
+    """A fit written in an older layout is refused by name, not read as if it were current."""
+    old = xr.DataTree(xr.Dataset({"a": ("x", np.arange(3))}))
+    old.attrs = {"bayesgrowth_format": FORMAT_VERSION - 1}
+    path = write_tree(old, tmp_path / "old.nc")
+    says = f"written in fit format {FORMAT_VERSION - 1}; this version reads {FORMAT_VERSION}"
+    with pytest.raises(FitFileError, match=says):
+        bayesgrowth.load(path)
 
 
 def test_load_rejects_a_damaged_zarr_fit(fitted, tmp_path):
