@@ -261,12 +261,13 @@ _RULES = {
     ),
     "a finite number >= 0": (
         lambda v: 0 <= v < math.inf,
-        ["onset_slope_scale", "onset_batch_scale", "level_min_increments"],
+        ["onset_slope_scale", "onset_batch_scale"],
     ),
-    # the model's recent window and the forecast's pace windows are the same whole steps
+    # the model's recent window and the forecast's pace windows are the same whole steps; a
+    # count of increments is whole too
     "a whole number >= 0": (
         lambda v: 0 <= v < math.inf and v == int(v),
-        ["recent_steps"],
+        ["recent_steps", "level_min_increments"],
     ),
     "a number >= 0 (inf: never centred)": (
         lambda v: v >= 0,

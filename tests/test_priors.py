@@ -75,6 +75,7 @@ def test_prior_curves_follow_the_priors(metric):
         ({"centred_mu_count": -1.0}, "centred_mu_count must be a number >= 0"),
         # the model would cover three steps and the forecast move the pace every two
         ({"recent_steps": 2.5}, "recent_steps must be a whole number >= 0, not 2.5"),
+        ({"level_min_increments": 1.5}, "level_min_increments must be a whole number >= 0"),
         ({"sigma_by_organisation": 1}, "sigma_by_organisation must be True or False"),
         ({"metric": "likes"}, "metric must be one of finetunes, downloads, not 'likes'"),
     ],
