@@ -362,7 +362,7 @@ def _finetune_file(frame: pd.DataFrame, data_date: pd.Timestamp, report: LoadRep
             frame,
             i,
             columns[j],
-            f"a count for a month that begins after the data date {data_date.date()}",
+            f"a count for a month that begins at or after the data date {data_date.date()}",
         )
     t_exact = np.where(late, k - 1 + frac, k)
     obs = _long(

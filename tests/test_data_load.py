@@ -293,7 +293,7 @@ def test_partial_last_month(tmp_path):
 def test_a_count_for_a_month_not_begun_is_an_error(tmp_path):
     ft = finetune_table(5).set("acme/beta", "created_at", "2024-12-10 12:00:00+00:00")
     ft.set("acme/beta", "4-month", "1.0")
-    with pytest.raises(DataError, match="begins after the data date 2025-02-18") as err:
+    with pytest.raises(DataError, match="begins at or after the data date 2025-02-18") as err:
         load(tmp_path, ft)
     assert (err.value.row, err.value.model, err.value.column) == (3, "acme/beta", "4-month")
 
@@ -304,7 +304,7 @@ def test_a_count_for_a_month_that_begins_on_the_data_date_is_an_error(tmp_path):
     time of month 2's count)."""
     ft = finetune_table(5).set("acme/beta", "created_at", "2024-12-18 00:00:00+00:00")
     ft.set("acme/beta", "4-month", "")
-    with pytest.raises(DataError, match="begins after the data date 2025-02-18") as err:
+    with pytest.raises(DataError, match="begins at or after the data date 2025-02-18") as err:
         load(tmp_path, ft)
     assert (err.value.row, err.value.model, err.value.column) == (3, "acme/beta", "3-month")
 
