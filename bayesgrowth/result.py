@@ -159,7 +159,8 @@ class GrowthFit:
         dormant = np.setdiff1d(np.arange(d.n_series), a if len(d.active) else [])
         if len(dormant):
             org = d.series_org[dormant]
-            out[dormant] = d.base_value[dormant, None, None] + self._dormant(
+            # still at zero: their base value is 0 (a base value is a count the series reached)
+            out[dormant] = self._dormant(
                 org,
                 d.release_batch[dormant],
                 steps[dormant],
