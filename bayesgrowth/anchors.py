@@ -34,9 +34,8 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     ------
     DataError
         If the file is missing, empty, unreadable or without rows, lacks or repeats a column,
-        or names a method the
-        backtest does not know or a score it does not compute (either would show as a blank,
-        like a method that did not run).
+        names a method the backtest does not know or a score it does not compute (either would
+        show as a blank, like a method that did not run), or has a row without an anchor.
     """
     path = Path(path)
     if not path.is_file():
@@ -84,6 +83,14 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
                 file=str(path),
                 row=int(table.index[i]),
             )
+    blank = table["anchor"].str.strip().eq("").to_numpy()
+    if blank.any():  # a row cut short ("bayes,coverage_90"): nothing to set beside the score
+        i = int(blank.argmax())
+        raise DataError(
+            f"no anchor figure for {table['method'].iat[i]} {table['score'].iat[i]}",
+            file=str(path),
+            row=int(table.index[i]),
+        )
     return table[list(ANCHOR_COLUMNS)].reset_index(drop=True)
 
 

@@ -52,6 +52,10 @@ def test_bad_anchor_files(tmp_path):
     path.write_text("method,score,anchor,source\npaper,n,791,x\nlinear_trend,n,791,x\n")
     with pytest.raises(DataError, match="line 3.*unknown method 'linear_trend'.*linear-trend"):
         read_anchors(path)
+    # a row cut short was read with a blank anchor and printed beside the score as nothing
+    path.write_text("method,score,anchor,source\npaper,n,791,x\nbayes,coverage_90\n")
+    with pytest.raises(DataError, match="line 3: no anchor figure for bayes coverage_90"):
+        read_anchors(path)
     # a blank line and a quoted source over two lines come before it: the row is on line 6
     path.write_text(
         'method,score,anchor,source\npaper,n,791,"issue 5,\n791 series"\n\n'
