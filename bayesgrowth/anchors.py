@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayesgrowth.csvfile import first_bad_record, not_utf8, record_lines
+from bayesgrowth.csvfile import check_first_line, first_bad_record, not_utf8, record_lines
 from bayesgrowth.errors import DataError
 from bayesgrowth.forecasters import known_forecasters
 from bayesgrowth.scores import SCORE_COLUMNS, SHARE_COLUMNS
@@ -41,6 +41,7 @@ def read_anchors(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"no anchors file at {path}")
     try:
+        check_first_line(path)
         # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
         # index_col=False: a first row one cell longer than the header (a source with a comma,
         # unquoted) must not turn the method column into an index and shift every cell left;

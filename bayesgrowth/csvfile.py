@@ -25,6 +25,23 @@ def csv_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
 
 
+def check_first_line(path: Path) -> None:
+    """Refuse a file whose first line is blank: pandas would skip it, take the next line for
+    the header and misnumber every line after it.
+
+    Raises
+    ------
+    DataError
+        Naming the file and line 1.
+    UnicodeDecodeError, OSError
+        From reading the first line, for the caller to report.
+    """
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline()
+    if first and not first.strip():
+        raise DataError("blank: the header must be the first line", file=str(path), row=1)
+
+
 def read_csv_file(path: Path) -> pd.DataFrame:
     """Read one CSV file as text cells (empty cells as ``""``), blank lines dropped.
 
@@ -48,12 +65,7 @@ def read_csv_file(path: Path) -> pd.DataFrame:
         does not begin with ``model``, or no rows.
     """
     try:
-        with open(path, encoding="utf-8") as fh:
-            first = fh.readline()
-        if first and not first.strip():  # pandas would skip it and misnumber every line
-            raise DataError(
-                "line 1 is blank: the header must be the first line", file=str(path), row=1
-            )
+        check_first_line(path)
         # Blank lines are read as empty rows (then dropped) so that line numbers stay true.
         # index_col=False: a first row one field longer than the header must not silently turn
         # the model column into an index (pandas warns instead, and that is made an error here).

@@ -52,6 +52,12 @@ def test_bad_anchor_files(tmp_path):
     path.write_text("method,score,anchor,source\npaper,n,791,x\nlinear_trend,n,791,x\n")
     with pytest.raises(DataError, match="line 3.*unknown method 'linear_trend'.*linear-trend"):
         read_anchors(path)
+    # a blank first line: "lacks column(s) method, score, anchor, source", naming no line
+    path.write_text("\nmethod,score,anchor,source\npaper,n,791,x\n")
+    with pytest.raises(
+        DataError, match="anchors.csv, line 1: blank: the header must be the first line"
+    ):
+        read_anchors(path)
     # a row cut short was read with a blank anchor and printed beside the score as nothing
     path.write_text("method,score,anchor,source\npaper,n,791,x\nbayes,coverage_90\n")
     with pytest.raises(DataError, match="line 3: no anchor figure for bayes coverage_90"):

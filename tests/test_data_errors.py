@@ -157,6 +157,15 @@ def test_line_numbers_count_blank_lines(tmp_path):
     assert_names(err.value, file, 4, "acme/beta", "2-month")
 
 
+def test_a_blank_first_line_is_an_error_naming_line_1(tmp_path):
+    """pandas would skip it, take the next line for the header and misnumber every line."""
+    root, file = snapshot_with(tmp_path, "finetune", finetune_table())
+    file.write_text("\n" + file.read_text())
+    with pytest.raises(DataError, match="blank: the header must be the first line") as err:
+        load(root)
+    assert_names(err.value, file, 1)
+
+
 def test_blank_lines_alone_are_harmless(tmp_path):
     table = finetune_table()
     table.rows[1:1] = [None, None]
