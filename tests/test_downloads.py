@@ -511,10 +511,15 @@ def test_deepseek_command_leaves_no_claim_figure_of_an_earlier_study(tmp_path):
     out.mkdir()
     (out / "claim.png").write_bytes(b"an earlier study's figure")
     args = ["deepseek", "--data", str(data), "--organization", "Acme", "--out", str(out)]
-    sampler = ["--draws", "50", "--tune", "50", "--chains", "1", "--samples", "50"]
+    sampler = ["--draws", "50", "--tune", "50", "--chains", "1", "--samples", "60"]
     result = CliRunner().invoke(app, [*args, *sampler])
     assert result.exit_code == 0, result.output
     assert "no claim.png: deepseek-ai/DeepSeek-R1 is not among the Acme models" in result.output
+    # 60 samples asked of a fit of 50 draws: forecast from the 50, said as run and forecast say
+    assert (
+        "note: the fit holds 50 posterior draws (chains × draws): the forecast simulates 50 "
+        "per series, not 60" in result.stderr
+    )
     assert sorted(p.name for p in out.iterdir()) == [
         "diagnostics.txt",
         "fit.nc",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bayesgrowth.cli.options import DataOption, load_reported
+from bayesgrowth.cli.options import DataOption, load_reported, note_fewer_draws
 from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.store import (
     check_result_files,
@@ -81,6 +81,8 @@ def deepseek(
     for name in STUDY_RESULTS:
         (out / name).unlink(missing_ok=True)
     study.fit.save(fit_path)
+    # a fit of fewer draws than --samples (--draws 300 --chains 1) is forecast from all it holds
+    note_fewer_draws(study.fit, samples, "the fit")
     write_csv(out / "table.csv", study.table)
     diagnostics = study.fit.diagnostics().lines()
     write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")

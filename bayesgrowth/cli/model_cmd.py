@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bayesgrowth import defaults
-from bayesgrowth.cli.options import DataOption, MetricOption, load_reported
+from bayesgrowth.cli.options import DataOption, MetricOption, load_reported, note_fewer_draws
 from bayesgrowth.store import (
     check_result_files,
     prepare_directory,
@@ -79,7 +79,7 @@ def _run_figures(panel, result, forecast, files: dict[str, Path], n: int = 6) ->
 
 def _write_run(panel, result, horizon: int, files: dict[str, Path]) -> None:
     """``run``'s files beside the saved fit: forecasts, figures, tables and diagnostics."""
-    _note_fewer_draws(result, defaults.FORECAST_SAMPLES, "the fit")
+    note_fewer_draws(result, defaults.FORECAST_SAMPLES, "the fit")
     forecast = result.forecast(horizon)
     write_csv(files["forecasts.csv"], forecast)
     _run_figures(panel, result, forecast, files)
@@ -101,18 +101,6 @@ def _load_warned(path: Path):
     for problem in result.diagnostics().problems():
         print(f"WARNING: {path} was sampled with a problem: {problem}", file=sys.stderr)
     return result
-
-
-def _note_fewer_draws(result, samples: int, held_by: str) -> None:
-    """Say on stderr when ``result`` holds fewer posterior draws than the ``samples`` a forecast
-    asks for: it then simulates all it holds, one path each."""
-    held = result.n_draws
-    if samples > held:
-        print(
-            f"note: {held_by} holds {held:,} posterior draws (chains × draws): the forecast "
-            f"simulates {held:,} per series, not {samples:,}",
-            file=sys.stderr,
-        )
 
 
 def register(app: typer.Typer) -> None:
@@ -198,7 +186,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("goes with --new-model-of", param_hint="--release-batch")
         check_table_path(out)
         result = _load_warned(fit)
-        _note_fewer_draws(result, samples, str(fit))
+        note_fewer_draws(result, samples, str(fit))
         if new_model_of is not None:
             table = result.forecast_new(
                 new_model_of, horizon, release_batch=release_batch or 1, n_samples=samples

@@ -46,3 +46,15 @@ def load_reported(data: Path | None, metrics: tuple[str, ...]) -> Panel:
     for note in panel.report.notes:
         print(f"data ({panel.source}): {note}", file=sys.stderr)
     return panel
+
+
+def note_fewer_draws(result, samples: int, held_by: str) -> None:
+    """Say on stderr when ``result`` (a fit) holds fewer posterior draws than the ``samples`` a
+    forecast asks for: it then simulates all it holds, one path each."""
+    held = result.n_draws
+    if samples > held:
+        print(
+            f"note: {held_by} holds {held:,} posterior draws (chains × draws): the forecast "
+            f"simulates {held:,} per series, not {samples:,}",
+            file=sys.stderr,
+        )
