@@ -557,6 +557,10 @@ def test_deepseek_command_leaves_no_file_of_an_earlier_study_when_it_stops_part_
     sampler = ["--draws", "50", "--tune", "50", "--chains", "1", "--samples", "50"]
     result = CliRunner().invoke(app, [*args, *sampler])
     assert isinstance(result.exception, OSError), result.output
+    # named, as run names them: the fit took long, and need not be run again
+    assert f"written to {out}/ before it stopped: fit.nc, table.csv, diagnostics.txt\n" in (
+        result.stderr
+    )
     left = {p.name: p.read_bytes() for p in out.iterdir()}
     assert sorted(left) == ["diagnostics.txt", "fit.nc", "table.csv"]
     assert b"an earlier study's file" not in left.values()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bayesgrowth.cli.options import DataOption, load_reported, note_fewer_draws
+from bayesgrowth.cli.options import DataOption, load_reported, naming_completed, note_fewer_draws
 from bayesgrowth.defaults import FORECAST_SAMPLES, SHORT_HISTORY_DRAWS, SHORT_HISTORY_TUNE
 from bayesgrowth.store import (
     check_result_files,
@@ -80,19 +80,23 @@ def deepseek(
     # interrupted from here on would not reach.
     for name in STUDY_RESULTS:
         (out / name).unlink(missing_ok=True)
-    study.fit.save(fit_path)
-    # a fit of fewer draws than --samples (--draws 300 --chains 1) is forecast from all it holds
-    note_fewer_draws(study.fit, samples, "the fit")
-    write_csv(out / "table.csv", study.table)
-    diagnostics = study.fit.diagnostics().lines()
-    write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")
-    prior, _ = plot_fit_prior_predictive(study.fit, study.first_days)
-    figures = {**study_figures(study), "prior.png": prior}
-    if "claim.png" not in figures:
-        print(f"no claim.png: {study.claim.model} is not among the {organization} models studied")
-    for name, figure in figures.items():
-        write_figure(out / name, figure, dpi=130)
-        plt.close(figure)
+    # a failure from here on names what is complete, as run does: the fit takes long
+    with naming_completed(out, [out / name for name in STUDY_RESULTS]) as written:
+        written.append(study.fit.save(fit_path))
+        # a fit of fewer draws than --samples (--draws 300 --chains 1) is forecast from all it holds
+        note_fewer_draws(study.fit, samples, "the fit")
+        write_csv(out / "table.csv", study.table)
+        diagnostics = study.fit.diagnostics().lines()
+        write_text(out / "diagnostics.txt", "\n".join(diagnostics) + "\n")
+        prior, _ = plot_fit_prior_predictive(study.fit, study.first_days)
+        figures = {**study_figures(study), "prior.png": prior}
+        if "claim.png" not in figures:
+            print(
+                f"no claim.png: {study.claim.model} is not among the {organization} models studied"
+            )
+        for name, figure in figures.items():
+            write_figure(out / name, figure, dpi=130)
+            plt.close(figure)
     print(f'claim: "{study.claim.quote}"')
     print(format_table(study.table))
     print("diagnostics:")

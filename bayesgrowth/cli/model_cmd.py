@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from bayesgrowth import defaults
-from bayesgrowth.cli.options import DataOption, MetricOption, load_reported, note_fewer_draws
+from bayesgrowth.cli.options import (
+    DataOption,
+    MetricOption,
+    load_reported,
+    naming_completed,
+    note_fewer_draws,
+)
 from bayesgrowth.store import (
     check_result_files,
     prepare_directory,
@@ -260,14 +266,8 @@ def register(app: typer.Typer) -> None:
         # would not reach.
         for path in files.values():
             path.unlink(missing_ok=True)
-        written = []  # a failure from here on names what is complete: the fit takes long
-        try:
+        # a failure from here on names what is complete: the fit takes long
+        with naming_completed(out, files.values()) as written:
             written.append(result.save(fit_path))
             _write_run(panel, result, horizon, files)
-        except BaseException:
-            written += [path for path in files.values() if path.exists()]
-            if written:
-                names = ", ".join(path.name for path in written)
-                print(f"written to {out}/ before it stopped: {names}", file=sys.stderr)
-            raise
         print(f"results written to {out}/")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -58,3 +60,32 @@ def note_fewer_draws(result, samples: int, held_by: str) -> None:
             f"simulates {held:,} per series, not {samples:,}",
             file=sys.stderr,
         )
+
+
+@contextmanager
+def naming_completed(out: Path, files: Iterable[Path]) -> Iterator[list[Path]]:
+    """Say on stderr, when the block fails or is interrupted, which files it completed.
+
+    Parameters
+    ----------
+    out
+        The folder written to.
+    files
+        The files the block writes, removed before it, so that each one there is complete
+        (written to a temporary file and renamed).
+
+    Yields
+    ------
+    list of pathlib.Path
+        Files to name first: a saved fit, appended once its save returns (an earlier fit at
+        its path, kept by a failed save, is not this run's).
+    """
+    written: list[Path] = []
+    try:
+        yield written
+    except BaseException:
+        written += [path for path in files if path.exists()]
+        if written:
+            names = ", ".join(path.name for path in written)
+            print(f"written to {out}/ before it stopped: {names}", file=sys.stderr)
+        raise
