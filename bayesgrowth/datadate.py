@@ -153,7 +153,7 @@ def _header_days(folder: Path) -> list[tuple[pd.Timestamp, str, str]]:
         days += [
             (_day(column, str(path)), str(path), column)
             for column in header
-            if _is_day(column, str(path))
+            if is_day_column(column, str(path))
         ]
     return days
 
@@ -181,11 +181,11 @@ def day_columns(frame: pd.DataFrame) -> tuple[list[str], list[pd.Timestamp]]:
         was reported as unexpected, or as no count columns at all, without the form a day takes.
     """
     path = frame.attrs["path"]
-    columns = [c for c in frame.columns if _is_day(c, path)]
+    columns = [c for c in frame.columns if is_day_column(c, path)]
     return columns, [_day(column, path) for column in columns]
 
 
-def _is_day(column: str, path: str) -> bool:
+def is_day_column(column: str, path: str) -> bool:
     """Whether a download file's header column is a day column.
 
     Raises

@@ -27,7 +27,7 @@ from huggingface_hub import HfApi
 
 from bayesgrowth.csvfile import csv_files
 from bayesgrowth.data import DOWNLOAD_DIR
-from bayesgrowth.datadate import DAY_COLUMN
+from bayesgrowth.datadate import DAY_COLUMN, is_day_column
 from bayesgrowth.errors import DataError, HubError
 from bayesgrowth.hub import DEFAULT_RETRY, Log, RetryPolicy, model_info, stderr_log, summary
 from bayesgrowth.panel import to_utc
@@ -274,11 +274,17 @@ def _day_columns(path: Path, header: list[str]) -> dict[str, str]:
     ------
     DataError
         For a day with a column in each spelling (naming ``path`` and the column): the file
-        would be rewritten with one of them moved out of order.
+        would be rewritten with one of them moved out of order; for a column that begins with a
+        date but is not spelt as a day (:func:`~bayesgrowth.datadate.day_columns`), which the
+        loader refuses.
     """
     days: dict[str, str] = {}
     for column in header:
-        if m := DAY_COLUMN.match(column):
+        try:  # a day spelt as the loader refuses (a time zone, a T): it would refuse the file
+            is_day = is_day_column(column, str(path))
+        except DataError as exc:
+            raise DataError(f"{exc}: fix it before collecting into this file") from None
+        if is_day and (m := DAY_COLUMN.match(column)):
             if m.group(1) in days:
                 raise DataError(
                     f"the header has two columns for the day {m.group(1)} "

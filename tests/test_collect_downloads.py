@@ -361,8 +361,23 @@ def test_concurrent_writers_lose_nothing(tmp_path):
             "download/acme.csv, line 1, column '2025-01-01': the header has two columns for the "
             "day 2025-01-01 ('2025-01-01 00:00:00' too): fix it before collecting",
         ),
+        # a day with a time zone, which the loader refuses: the file was written all the same
+        (
+            "model,2025-01-01 00:00:00+00:00,created_at\nacme/alpha,5,2024-12-30 08:00:00+00:00\n",
+            "download/acme.csv, line 1, column '2025-01-01 00:00:00+00:00': a day column is "
+            "written YYYY-MM-DD or YYYY-MM-DD 00:00:00 (a UTC calendar day, no time of day, no "
+            "time zone): fix it before collecting into this file",
+        ),
     ],
-    ids=["non-numeric", "nan", "infinite", "extra-cell", "repeated-column", "day-spelt-twice"],
+    ids=[
+        "non-numeric",
+        "nan",
+        "infinite",
+        "extra-cell",
+        "repeated-column",
+        "day-spelt-twice",
+        "day-with-a-time-zone",
+    ],
 )
 def test_a_damaged_store_file_is_named_and_left_as_it_is(
     tmp_path, capfd, monkeypatch, stored, message
