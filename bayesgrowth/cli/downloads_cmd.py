@@ -38,7 +38,10 @@ def deepseek(
     chains: Annotated[int, typer.Option(help="Chains (run in parallel).")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed (sampler and forecasts).")] = 0,
     samples: Annotated[
-        int, typer.Option(min=1, help="Posterior draws used by the forecasts.")
+        int,
+        typer.Option(
+            min=1, help="Posterior draws used by the forecasts, at most the fit's chains × draws."
+        ),
     ] = FORECAST_SAMPLES,
 ) -> None:
     """Fit every download series' first 20 days; forecast the organisation's models to day 75.
