@@ -230,10 +230,11 @@ def read_tree(path: str | os.PathLike) -> xr.DataTree:
         hint = f" (beside it: {', '.join(near)}; give the name in full)" if near else ""
         # A save killed outright (SIGKILL, a power cut) between write_tree's two renames of a
         # zarr store leaves the old store in its hidden staging folder, and nothing at the path.
-        moved = sorted(path.parent.glob(f".{glob.escape(path.name)}.*/replaced"))
-        if moved:
+        moved = list(path.parent.glob(f".{glob.escape(path.name)}.*/replaced"))
+        if moved:  # the latest such save's, should there be several
+            latest = max(moved, key=lambda p: p.stat().st_mtime)
             hint = (
-                f" (a save stopped while replacing it: the previous fit is {moved[-1]}; "
+                f" (a save stopped while replacing it: the previous fit is {latest}; "
                 "move it back to use it)"
             )
         raise FitFileError(f"no fit at {path}{hint}")

@@ -351,6 +351,9 @@ def test_load_rejects_garbage(tmp_path):
     assert "beside it" not in str(error.value)
     # a zarr replace killed between its two renames: the old store waits in the staging folder
     (tmp_path / ".killed.zarr.x1y2" / "replaced").mkdir(parents=True)
+    older = tmp_path / ".killed.zarr.z9" / "replaced"  # after it by name, from an earlier save
+    older.mkdir(parents=True)
+    os.utime(older, (0, 0))
     with pytest.raises(
         FitFileError, match=r"killed\.zarr \(a save stopped while replacing it: "
     ) as error:
