@@ -284,7 +284,7 @@ class GrowthFit:
             raise BayesGrowthError("no targets to forecast")
         index = pd.Series(np.arange(d.n_series), index=d.models)
         # by their text: a missing id (NaN) cannot be sorted among strings
-        unknown = sorted(map(repr, set(targets["model"]) - set(d.models)))
+        unknown = sorted({repr(m) for m in set(targets["model"]) - set(d.models)})
         if unknown:
             raise UnknownModelError(f"models not in this fit: {', '.join(unknown[:5])}")
         rows = index.loc[targets["model"]].to_numpy()

@@ -837,8 +837,8 @@ def test_forecasts_refuse_empty_or_malformed_requests(fitted):
     with pytest.raises(BayesGrowthError, match="target steps t must be whole numbers"):
         fitted.predictive(pd.DataFrame({"model": [model], "t": [last + 1.7]}))  # was truncated
     # a missing id among the targets was a TypeError while the message was being built
-    gap = pd.DataFrame({"model": [model, np.nan, "a/none"], "t": [last + 1] * 3})
-    with pytest.raises(UnknownModelError, match=r"models not in this fit: 'a/none', nan"):
+    gap = pd.DataFrame({"model": [model, np.nan, "a/none", np.nan], "t": [last + 1] * 4})
+    with pytest.raises(UnknownModelError, match=r"models not in this fit: 'a/none', nan$"):
         fitted.predictive(gap)
     beyond = pd.DataFrame({"model": [model], "t": [last + 1], "t_exact": [last + 3.0]})
     with pytest.raises(BayesGrowthError, match="t_exact must lie within its step"):
