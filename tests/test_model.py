@@ -840,6 +840,9 @@ def test_forecasts_refuse_empty_or_malformed_requests(fitted):
     gap = pd.DataFrame({"model": [model, np.nan, "a/none", np.nan], "t": [last + 1] * 4})
     with pytest.raises(UnknownModelError, match=r"models not in this fit: 'a/none', nan$"):
         fitted.predictive(gap)
+    ids_lost = pd.DataFrame({"model": [np.nan, np.nan], "t": [last + 1] * 2})  # a float column
+    with pytest.raises(UnknownModelError, match=r"models not in this fit: nan$"):
+        fitted.predictive(ids_lost)
     beyond = pd.DataFrame({"model": [model], "t": [last + 1], "t_exact": [last + 3.0]})
     with pytest.raises(BayesGrowthError, match="t_exact must lie within its step"):
         fitted.predictive(beyond)
