@@ -38,44 +38,51 @@ def test_beside_puts_this_run_next_to_each_anchor(tmp_path):
     assert table["anchor"].tolist() == ["0.055", "15-29%", "85-95%", "791"]
 
 
-def test_bad_anchor_files(tmp_path):
+BAD_ANCHOR_FILES = [
+    ("method,score,anchor\npaper,coverage_90,1\n", "lacks column"),
+    ("method,score,anchor,source\npaper,accuracy,1,x\n", "unknown score"),
+    # A misspelt method matched no row of metrics.csv: its figure was a blank, as if it had not run
+    (
+        "method,score,anchor,source\npaper,n,791,x\nlinear_trend,n,791,x\n",
+        "line 3.*unknown method 'linear_trend'.*linear-trend",
+    ),
+    # a blank first line: "lacks column(s) method, score, anchor, source", naming no line
+    (
+        "\nmethod,score,anchor,source\npaper,n,791,x\n",
+        "anchors.csv, line 1: blank: the header must be the first line",
+    ),
+    # a row cut short was read with a blank anchor and printed beside the score as nothing
+    (
+        "method,score,anchor,source\npaper,n,791,x\nbayes,coverage_90\n",
+        "line 3: no anchor figure for bayes coverage_90",
+    ),
+    # a blank line and a quoted source over two lines come before it: the row is on line 6
+    (
+        'method,score,anchor,source\npaper,n,791,"issue 5,\n791 series"\n\n'
+        "bayes,n,791,x\nlinear_trend,n,791,x\n",
+        "line 6: unknown method 'linear_trend'",
+    ),
+    # a header alone printed an empty table; a repeated column was renamed "method.1" by pandas
+    ("method,score,anchor,source\n\n", "anchors.csv: the anchors file has a header but no rows"),
+    (
+        "method,score,anchor,source,method\npaper,n,791,x,bayes\n",
+        "line 1: the header repeats the column 'method'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "says"), BAD_ANCHOR_FILES)
+def test_bad_anchor_files(tmp_path, content, says):
+    path = tmp_path / "anchors.csv"
+    path.write_text(content)
+    with pytest.raises(DataError, match=says):
+        read_anchors(path)
+
+
+def test_anchor_files_missing_or_with_blank_lines(tmp_path):
     with pytest.raises(DataError, match="no anchors file"):
         read_anchors(tmp_path / "missing.csv")
     path = tmp_path / "anchors.csv"
-    path.write_text("method,score,anchor\npaper,coverage_90,1\n")
-    with pytest.raises(DataError, match="lacks column"):
-        read_anchors(path)
-    path.write_text("method,score,anchor,source\npaper,accuracy,1,x\n")
-    with pytest.raises(DataError, match="unknown score"):
-        read_anchors(path)
-    # A misspelt method matched no row of metrics.csv: its figure was a blank, as if it had not run
-    path.write_text("method,score,anchor,source\npaper,n,791,x\nlinear_trend,n,791,x\n")
-    with pytest.raises(DataError, match="line 3.*unknown method 'linear_trend'.*linear-trend"):
-        read_anchors(path)
-    # a blank first line: "lacks column(s) method, score, anchor, source", naming no line
-    path.write_text("\nmethod,score,anchor,source\npaper,n,791,x\n")
-    with pytest.raises(
-        DataError, match="anchors.csv, line 1: blank: the header must be the first line"
-    ):
-        read_anchors(path)
-    # a row cut short was read with a blank anchor and printed beside the score as nothing
-    path.write_text("method,score,anchor,source\npaper,n,791,x\nbayes,coverage_90\n")
-    with pytest.raises(DataError, match="line 3: no anchor figure for bayes coverage_90"):
-        read_anchors(path)
-    # a blank line and a quoted source over two lines come before it: the row is on line 6
-    path.write_text(
-        'method,score,anchor,source\npaper,n,791,"issue 5,\n791 series"\n\n'
-        "bayes,n,791,x\nlinear_trend,n,791,x\n"
-    )
-    with pytest.raises(DataError, match="line 6: unknown method 'linear_trend'"):
-        read_anchors(path)
-    # a header alone printed an empty table; a repeated column was renamed "method.1" by pandas
-    path.write_text("method,score,anchor,source\n\n")
-    with pytest.raises(DataError, match="anchors.csv: the anchors file has a header but no rows"):
-        read_anchors(path)
-    path.write_text("method,score,anchor,source,method\npaper,n,791,x,bayes\n")
-    with pytest.raises(DataError, match="line 1: the header repeats the column 'method'"):
-        read_anchors(path)
     path.write_text(ANCHORS.replace("\npaper,n", "\n \npaper,n"))  # a blank line is no row
     assert read_anchors(path)["method"].tolist() == ["linear-trend", "paper", "bayes", "paper"]
 
