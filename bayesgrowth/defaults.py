@@ -14,6 +14,8 @@ download snapshot (830 series, every day): 437 s, ESS 431, R-hat 1.0066 with the
 term (a thin margin; 321 s, ESS 871 without it; ``results/benchmark-fit-downloads``).
 """
 
+from bayesgrowth.errors import SamplingError
+
 DRAWS = 1800
 TUNE = 700
 
@@ -90,3 +92,16 @@ R-hat 1.0078 and ESS 479 in 476 s (seventh round), and with design 17 R-hat 1.00
 in 421 s of sampling (``results/backtest-bayes``). Downloads as of 2024-12-20
 (690 series, with the recent-rate term): 1,800 draws gave ESS 377
 (``results/backtest-downloads``)."""
+
+
+def check_seed(seed: int) -> None:
+    """Refuse a sampler seed outside nutpie's and numpy's range, 0 to 2**32 - 1, here rather than
+    in the sampler (the backtest checks it before the data, without importing PyMC).
+
+    Raises
+    ------
+    SamplingError
+        Naming the seed.
+    """
+    if not 0 <= seed < 2**32:
+        raise SamplingError(f"the seed must lie between 0 and 2**32 - 1, not {seed}")

@@ -47,6 +47,10 @@ class OutputError(BayesGrowthError):
     or when a write fails all the same (a full disk)."""
 
 
+class SamplingError(BayesGrowthError):
+    """The sampler could not be run (missing backend, bad settings)."""
+
+
 class SettingsError(BayesGrowthError, ValueError):
     """Model settings that cannot define a fit (priors out of range, priors made for the other
     metric, a curve scale that is not positive); raised before any sampling."""

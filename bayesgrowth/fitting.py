@@ -21,7 +21,7 @@ from pymc.initial_point import make_initial_point_fn
 from bayesgrowth import defaults
 from bayesgrowth.design import build_design
 from bayesgrowth.diagnostics import diagnose
-from bayesgrowth.errors import BayesGrowthError, SettingsError
+from bayesgrowth.errors import SamplingError, SettingsError
 from bayesgrowth.forecasters import Forecast
 from bayesgrowth.model import FIXED_START, build_model
 from bayesgrowth.panel import Panel
@@ -29,10 +29,6 @@ from bayesgrowth.priors import Priors, checked_priors
 from bayesgrowth.result import GrowthFit, check_whole
 
 SAMPLERS = ("nutpie", "pymc", "numpyro")
-
-
-class SamplingError(BayesGrowthError):
-    """The sampler could not be run (missing backend, bad settings)."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +76,7 @@ class SamplerSettings:
             raise SamplingError("draws and chains must be >= 1 and tune >= 0")
         if self.sampler == "nutpie" and self.tune == 0:  # nuts-rs panics in its adaptation
             raise SamplingError("nutpie needs at least 1 tuning step; for none, --sampler pymc")
-        if not 0 <= self.seed < 2**32:
-            raise SamplingError(f"the seed must lie between 0 and 2**32 - 1, not {self.seed}")
+        defaults.check_seed(self.seed)
         if not (isinstance(self.target_accept, Real) and 0 < self.target_accept < 1):
             raise SamplingError(
                 f"target_accept must lie strictly between 0 and 1, not {self.target_accept!r}"

@@ -332,8 +332,6 @@ def backtest(
     data: DataOption = None,
 ) -> None:
     """Score forecasting methods on the data as known at an origin; print and write the scores."""
-    from bayesgrowth.fitting import SamplerSettings
-
     protocol = {
         "as_of": as_of,
         "holdout": holdout,
@@ -345,7 +343,7 @@ def backtest(
     check_protocol(**protocol)
     # The seed goes to every method (the paper curve's draws, the bayes fit): one they cannot
     # take failed only after the data were read and the methods before it had run.
-    SamplerSettings(seed=seed)
+    defaults.check_seed(seed)
     metric = metric or ("downloads" if first_days is not None else "finetunes")
     if history is not None and metric != "finetunes":
         raise DataError(
